@@ -101,3 +101,24 @@ def test_stop_is_idempotent(node: Path) -> None:
     first = server.stop()
     assert first is not None
     assert server.stop() == first
+
+
+JOIN_SCRIPT = r"""
+const mineflayer = require('mineflayer')
+const bot = mineflayer.createBot({ host: '127.0.0.1', port: Number(process.argv[process.argv.length - 1]), username: 'joiner', version: '1.21.4', auth: 'offline' })
+const done = (code, msg) => { console.log(msg); process.exit(code) }
+bot.once('spawn', () => done(0, `spawned at ${bot.entity.position} in game mode ${bot.game.gameMode}`))
+bot.once('kicked', r => done(1, `kicked: ${JSON.stringify(r)}`))
+bot.once('error', e => done(1, `error: ${e.message}`))
+setTimeout(() => done(1, 'no spawn within 30 s'), 30000)
+"""
+
+
+def test_a_bot_joins_in_survival(node: Path) -> None:
+    from bridge.node_runtime import BRIDGE_DIR
+
+    with EmbeddedServer(seed=9) as server:
+        assert server.info is not None
+        result = subprocess.run([str(node), "-e", JOIN_SCRIPT, str(server.info.port)], cwd=BRIDGE_DIR, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "game mode survival" in result.stdout

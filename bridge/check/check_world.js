@@ -118,7 +118,8 @@ async function main () {
   let serv, port, session
   try {
     progress(`starting the embedded server (seed ${args.seed})`)
-    serv = startEmbeddedServer({ port: 0, seed: args.seed })
+    // log 'stdout': the server's log goes through the capture above (kept as a tail, shown with --verbose).
+    serv = startEmbeddedServer({ port: 0, seed: args.seed, log: 'stdout' })
     port = await serverReady(serv)
     const fx = createFixtures(serv)
     session = createSession({ serv, port, fx, seed: args.seed, log: progress })
@@ -181,7 +182,7 @@ async function main () {
   progress(`${doc.rows.length - failed}/${doc.rows.length} mechanics pass`)
   try { ctx.bot?.end() } catch {}
   await sleep(200)
-  try { await serv.destroy() } catch {}
+  try { await (serv.stop ? serv.stop() : serv.destroy()) } catch {}
   finish(doc.ok ? 0 : 1)
 }
 

@@ -2,7 +2,6 @@
 // Block rules: dig time, harvest tools, drops and their chances, tool durability, item entities on the
 // ground, XP from ores. Each check builds its scene in a fresh sky arena (fixtures), then digs with
 // bot.dig / collectblock and compares the server's state with the bot's.
-const { Vec3 } = require('vec3')
 const { expect, sleep, waitFor, onceWithin, within, tally, formatTally } = require('./util')
 const { expectInventoriesAgree, serverTally, countIn, damageOf } = require('./inventory_view')
 const { levelForPoints } = require('./fixtures')
@@ -251,18 +250,26 @@ async function groundItems (ctx) {
   // Tossing: the stack leaves the inventory, lies on the ground as what it is, and can be picked up again.
   fx.give(bot, 37, 'cobblestone', 5)
   await waitFor(() => bot.inventory.slots[37]?.count === 5, 3000, 'the bot to see 5 cobblestone')
-  const tossSeen = onceWithin(bot, 'itemDrop', 5000, e => e.getDroppedItem()?.name === 'cobblestone')
-  await within(bot.toss(ctx.registry.itemsByName.cobblestone.id, null, 3), 5000, 'bot.toss')
-  const [tossed] = await tossSeen.catch(() => [null])
-  expect(tossed && tossed.getDroppedItem().count === 3, `bot sees the tossed stack as ${tossed ? tossed.getDroppedItem().count : 'nothing'} (expected cobblestone×3)`)
+  // mineflayer's toss drops a partial stack one item per click, so up to three entities appear.
+  const tossed = []
+  const onToss = e => { if (e.getDroppedItem()?.name === 'cobblestone') tossed.push(e) }
+  bot.on('itemDrop', onToss)
+  try {
+    await within(bot.toss(ctx.registry.itemsByName.cobblestone.id, null, 3), 5000, 'bot.toss')
+    await waitFor(() => tossed.reduce((n, e) => n + e.getDroppedItem().count, 0) >= 3, 3000, 'the bot to see 3 tossed cobblestone').catch(() => {})
+  } finally {
+    bot.removeListener('itemDrop', onToss)
+  }
+  const seenCount = tossed.reduce((n, e) => n + (e.getDroppedItem()?.count || 0), 0)
+  expect(seenCount === 3, `bot sees ${seenCount} tossed cobblestone on the ground (expected 3)`)
   await waitFor(() => countIn(serverTally(player), 'cobblestone') === 2, 3000, 'the server inventory to hold 2 cobblestone after tossing 3')
   const onGround = arenaTotals(ctx, arena).ground
   expect(countIn(onGround, 'cobblestone') === 3, `after tossing 3 the ground holds ${formatTally(onGround)}`)
   await sleep(2100) // vanilla pickup delay for thrown items: 40 ticks
-  await within(bot.collectBlock.collect(tossed), 15000, 'collectBlock.collect(tossed cobblestone)')
+  await within(bot.collectBlock.collect(tossed.filter(e => bot.entities[e.id])), 15000, 'collectBlock.collect(tossed cobblestone)')
   await waitFor(() => countIn(serverTally(player), 'cobblestone') === 5, 3000, 'all 5 cobblestone back in the inventory')
   await expectInventoriesAgree(player, bot, ctx.registry, 3000, 'after picking up')
-  return 'dirt drop seen and collected; 3 tossed cobblestone seen, picked up again (5 total)'
+  return `dirt drop seen and collected; 3 tossed cobblestone seen (${tossed.length} entities), picked up again`
 }
 
 async function oreXp (ctx) {

@@ -16,8 +16,35 @@ async function regionScan (ctx) {
     const center = ctx.spawn
     ctx.cache.scan = await scanRegion(ctx.serv.overworld, ctx.registry, center, SCAN_RADIUS_CHUNKS)
     ctx.cache.census = oreCensus(ctx.cache.scan)
+    ctx.cache.census.generator = generatorCensus(ctx, center)
   }
   return ctx.cache.scan
+}
+
+/** The generator's own census of the same chunks (its oreCensus export), or {error}. */
+function generatorCensus (ctx, center) {
+  try {
+    const { oreCensus: census } = require(GENERATOR)
+    if (typeof census !== 'function') return { error: 'not available: the generator exports no oreCensus' }
+    return census({ seed: ctx.seed, registry: ctx.registry, radiusChunks: SCAN_RADIUS_CHUNKS, centerChunkX: Math.floor(center.x / 16), centerChunkZ: Math.floor(center.z / 16) })
+  } catch (err) {
+    return { error: `generator oreCensus failed: ${err.message}` }
+  }
+}
+
+/** Differences between the generator's census and the ores counted in the served chunks. */
+function censusDisagreements (census) {
+  const gen = census.generator
+  if (!gen || gen.error) return [gen ? gen.error : 'no generator census']
+  const out = []
+  for (const [ore, c] of Object.entries(census.ores)) {
+    const g = gen.variants?.[ore]
+    if (!g) { out.push(`generator census has no ${ore}`); continue }
+    if (g.stone !== c.stone_variant || g.deepslate !== c.deepslate_variant) {
+      out.push(`${ore}: generator ${g.stone}+${g.deepslate}, served chunks ${c.stone_variant}+${c.deepslate_variant}`)
+    }
+  }
+  return out
 }
 
 function nearest (points, from) {
@@ -139,10 +166,10 @@ async function lavaAtDepth (ctx) {
 async function oreBands (ctx) {
   await regionScan(ctx)
   const census = ctx.cache.census
-  const problems = oreBandViolations(ctx.cache.scan, census)
+  const problems = [...oreBandViolations(ctx.cache.scan, census), ...censusDisagreements(census)]
   const summary = Object.entries(census.ores).map(([ore, c]) => `${ore} ${c.total}`).join(', ')
   expect(problems.length === 0, `${problems.slice(0, 4).join('; ')}${problems.length > 4 ? ` (+${problems.length - 4} more)` : ''} [${summary}]`)
-  return `${summary} in ${census.chunks} chunks`
+  return `${summary} in ${census.chunks} chunks (served chunks agree with the generator's census)`
 }
 
 async function passiveMobs (ctx) {

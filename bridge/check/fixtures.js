@@ -61,12 +61,20 @@ function createFixtures (serv) {
   }
 
   function clearInventory (bot) {
-    const player = playerOf(bot)
-    const inv = player.inventory
-    // Every slot is sent, empty or not, so that a client whose view drifted in an earlier check starts clean.
+    const inv = playerOf(bot).inventory
+    // Every slot is set, empty or not, so that a client whose view drifted in an earlier check starts clean.
     for (let slot = 0; slot < inv.slots.length; slot++) inv.updateSlot(slot, null)
-    inv.selectedItem = null
-    player._client.write('set_slot', { windowId: -1, stateId: 0, slot: -1, item: Item.toNotch(null) })
+  }
+
+  /**
+   * Close the inventory screen the way a vanilla client does (close_window 0, cursor cleared on the client):
+   * the server puts the cursor and the 2x2 grid back into the inventory, where clearInventory finds them.
+   */
+  async function closeInventoryScreen (bot) {
+    if (!bot._client || bot._client.ended) return
+    bot._client.write('close_window', { windowId: 0 })
+    bot.inventory.selectedItem = null
+    await sleep(100)
   }
 
   function setXpLevel (bot, level) {
@@ -135,6 +143,7 @@ function createFixtures (serv) {
 
   async function resetPlayer (bot) {
     const player = playerOf(bot)
+    await closeInventoryScreen(bot)
     clearInventory(bot)
     if (player.gameMode !== 0) player.gameMode = 0
     setXpLevel(bot, 0)
@@ -162,7 +171,7 @@ function createFixtures (serv) {
 
   return {
     serv, registry, Item, world, playerOf, stateOf, setBlock, blockName, makeItem, give, clearInventory,
-    setXpLevel, groundItems, removeGroundItems, arena, resetPlayer, teleport, place
+    setXpLevel, groundItems, removeGroundItems, arena, resetPlayer, teleport, place, closeInventoryScreen
   }
 }
 

@@ -9,7 +9,7 @@ function enchantList (item, registry) {
   if (raw && !Array.isArray(raw) && Array.isArray(raw.enchantments)) raw = raw.enchantments
   if (!Array.isArray(raw)) return []
   return raw.map(e => ({
-    name: e.name ?? registry.enchantments.find(x => x.id === e.id)?.name ?? `#${e.id}`,
+    name: e.name ?? registry.enchantments[e.id]?.name ?? `#${e.id}`,
     lvl: e.lvl ?? e.level
   }))
 }

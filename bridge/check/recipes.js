@@ -25,28 +25,31 @@ async function recipeCoverage (ctx, sample) {
   const table = await fx.place(bot, arena.at(2, 1, 0), 'crafting_table')
   const limit = sample === 'all' ? null : Number(sample)
   const result = await measure({
-    serv,
     bot,
-    registry: ctx.registry,
+    serv,
     player: fx.playerOf(bot),
-    craftingTable: table,
-    fixtures: fx,
+    table,
     sample: limit,
-    limit,
     seed: ctx.seed,
-    log: ctx.log
+    grid: 'auto', // 2x2 recipes in the inventory grid, the rest at the table, as a player would
+    onProgress: ({ done, of, passed }) => { if (done % 50 === 0 || done === of) ctx.log(`recipes: ${done}/${of} tested, ${passed} passed`) }
   })
-  const total = Number(result?.total ?? 0)
+  const tested = Number(result?.tested ?? result?.total ?? 0)
   const passed = Number(result?.passed ?? 0)
   const failures = Array.isArray(result?.failures) ? result.failures : []
+  const reasons = Object.entries(result?.failuresByReason || {}).sort((a, b) => b[1] - a[1])
   return {
     available: true,
-    total,
+    total: tested,
     passed,
-    share: total ? passed / total : 0,
-    failures,
+    share: tested ? passed / tested : 0,
+    recipes_in_minecraft_data: Number(result?.total ?? tested),
     sample: limit ?? 'all',
-    detail: `${passed}/${total} recipes crafted by bot.craft${failures.length ? `; first failures: ${failures.slice(0, 3).map(f => typeof f === 'string' ? f : (f.item || f.name || JSON.stringify(f))).join(', ')}` : ''}`
+    failures,
+    failures_by_reason: result?.failuresByReason || {},
+    seconds: Math.round((result?.ms || 0) / 100) / 10,
+    detail: `${passed}/${tested} ${limit ? 'sampled ' : ''}recipes crafted by bot.craft (of ${result?.total ?? '?'} in minecraft-data)` +
+      (reasons.length ? `; failures: ${reasons.slice(0, 3).map(([r, n]) => `${n}× ${r}`).join('; ')}` : '')
   }
 }
 

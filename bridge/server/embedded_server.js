@@ -19,7 +19,8 @@ const SURVIVAL_PLUGINS = [
   'digging', // dig time, harvest tools, loot tables, tool durability, ore XP
   'windows', // server-authoritative inventory clicks, crafting grids, furnace, enchanting table
   'buckets', // water/lava buckets, obsidian where water meets a lava source
-  'mobs' // passive mobs that wander, take damage and drop loot
+  'mobs', // passive mobs that wander, take damage and drop loot
+  'respawn' // respawn at the world spawn after death (flying-squid's own does not work on 1.21.4)
 ]
 
 // 'survival' is the real world; 'flat' is a stage for tests of single mechanics.
@@ -65,9 +66,9 @@ function parseArgs (argv) {
 function settingsFor ({ port, host, seed, assists, viewDistance, logging, world }) {
   const plugins = {}
   for (const name of SURVIVAL_PLUGINS) plugins[path.join(PLUGIN_DIR, name + '.js')] = { assists }
-  // Spawn on solid ground near water, trees and stone (the generator knows where); respawn after death.
-  if (world === 'survival') plugins[path.join(__dirname, 'generator', 'spawn_plugin.js')] = {}
-  plugins[path.join(__dirname, 'generator', 'respawn_plugin.js')] = {}
+  // Spawn on solid ground near water, trees and stone (the generator knows where); the flat test stage
+  // keeps flying-squid's own spawn.
+  if (world === 'survival') plugins[path.join(PLUGIN_DIR, 'spawn_point.js')] = {}
   return {
     motd: 'LARM embedded survival world',
     port,

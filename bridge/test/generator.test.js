@@ -249,12 +249,6 @@ test('chunk generation is fast enough for on-demand loading', (t) => {
 test('a bot spawns on solid ground of the generated world and sees trees and water', { timeout: 90000 }, async () => {
   const seed = 3
   const serv = startEmbeddedServer({ port: 0, seed, world: 'survival', log: 'quiet' })
-  // Until the spawn and respawn plugins are registered with the server's plugins, add them here.
-  for (const name of ['spawn_plugin', 'respawn_plugin']) {
-    if (!Object.keys(serv.plugins).some(k => k.includes(name))) {
-      serv.addPlugin('generator/' + name, require('../server/generator/' + name), {})
-    }
-  }
   const [port] = await once(serv, 'listening')
   const bot = mineflayer.createBot({ host: '127.0.0.1', port, username: 'genbot', version: '1.21.4', auth: 'offline' })
   try {

@@ -90,6 +90,24 @@ test('survival rules through the protocol', { timeout: 120000 }, async (t) => {
     clearDrops()
   })
 
+  await t.test('efficiency on the held tool shortens the dig time the server accepts', async () => {
+    const { setComponent } = require('../server/util/item_components')
+    const pick = require('./helpers').makeItem(serv, 'diamond_pickaxe')
+    const efficiency = serv.registry.enchantmentsByName.efficiency.id
+    setComponent(pick, 'enchantments', { enchantments: [{ id: efficiency, level: 5 }], showTooltip: true })
+    player.inventory.updateSlot(36 + 5, pick)
+    await bot.setQuickBarSlot(5)
+    await waitFor(() => player.heldItemSlot === 5, 2000, 'slot change')
+    // Vanilla: stone with a diamond pickaxe takes 6 ticks, with Efficiency V 2 ticks. A finish after
+    // 150 ms is accepted only if the server counts the enchantment.
+    await stage('stone')
+    bot._client.write('block_dig', { status: 0, location: spot, face: 1, sequence: 910 })
+    await new Promise(resolve => setTimeout(resolve, 150))
+    bot._client.write('block_dig', { status: 2, location: spot, face: 1, sequence: 911 })
+    await waitFor(async () => (await serv.overworld.getBlock(spot)).name === 'air', 2000, 'the block to break')
+    clearDrops()
+  })
+
   await t.test('a dropped item is picked up whole when the bot walks over it', async () => {
     await giveFixture(serv, bot, 'dirt', 5, 4)
     const before = countItems(bot.inventory, 'dirt')

@@ -76,7 +76,7 @@ test('number keys, drags and double clicks are applied by the server', async () 
     windowId: 0, stateId: -1, slot, mouseButton, mode, changedSlots: [], cursorItem: { itemCount: 0 }
   })
   raw(38, 0, 0) // pick up 10 stone
-  raw(-999, 0, 5); raw(20, 1, 5); raw(21, 1, 5); raw(22, 1, 5); raw(-999, 2, 5) // left drag over 3 slots
+  for (const [slot, button] of [[-999, 0], [20, 1], [21, 1], [22, 1], [-999, 2]]) raw(slot, button, 5) // left drag
   await bot._syncWindow(bot.inventory)
   assert.deepEqual([20, 21, 22].map(i => player.inventory.slots[i]?.count), [3, 3, 3])
   assert.equal(player.windows.inventoryMenu.carried.count, 1)
@@ -120,5 +120,19 @@ test('while a crafting table is open, inventory changes reach the client through
   bot.closeWindow(window)
   await h.waitFor(() => player.windows.container === null, 5000, 'close')
   assert.deepEqual(h.serverCounts(player), { oak_planks: 4, apple: 5 })
+  assert.deepEqual(await settled(), [])
+})
+
+test('equip, unequip and toss some: the clicks of simple_inventory', async () => {
+  await fresh([[20, 'iron_helmet', 1], [21, 'stone_pickaxe', 1], [22, 'dirt', 10]])
+  await bot.equip(bot.inventory.slots[20], 'head')
+  await h.waitFor(() => player.inventory.slots[5]?.name === 'iron_helmet', 5000, 'helmet worn')
+  await bot.equip(bot.inventory.slots[21], 'hand')
+  await h.waitFor(() => player.inventory.slots[36 + bot.quickBarSlot]?.name === 'stone_pickaxe', 5000, 'pickaxe in hand')
+  await bot.unequip('head')
+  await h.waitFor(() => !player.inventory.slots[5], 5000, 'helmet off')
+  await bot.toss(bot.registry.itemsByName.dirt.id, null, 3)
+  await h.waitFor(() => h.serverCounts(player).dirt === 7, 5000, 'three dirt tossed')
+  assert.deepEqual(h.serverCounts(player), { iron_helmet: 1, stone_pickaxe: 1, dirt: 7 })
   assert.deepEqual(await settled(), [])
 })

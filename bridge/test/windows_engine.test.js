@@ -25,11 +25,10 @@ function setup () {
     creative: false,
     drop: (it) => dropped.push(it),
     placeBack: (it) => {
-      for (let k = 36; k < 45 && it.count > 0; k++) {
-        if (!player.inventory.slots[k]) { player.inventory.updateSlot(k, tools.copy(it)); it.count = 0 }
-      }
-      for (let k = 9; k < 36 && it.count > 0; k++) {
-        if (!player.inventory.slots[k]) { player.inventory.updateSlot(k, tools.copy(it)); it.count = 0 }
+      for (const k of [36, 37, 38, 39, 40, 41, 42, 43, 44, ...Array.from({ length: 27 }, (_, i) => 9 + i)]) {
+        if (it.count <= 0 || player.inventory.slots[k]) continue
+        player.inventory.updateSlot(k, tools.copy(it))
+        it.count = 0
       }
       if (it.count > 0) dropped.push(it)
     },
@@ -43,7 +42,13 @@ function setup () {
     return it ? `${it.name}x${it.count}` : null
   }
   const click = (slot, button, mode) => engine.doClick(menu, slot, button, mode, ctx)
-  return { player, menu, ctx, dropped, invSlots, put, at, click }
+  // a whole drag: start (-999), one click per slot, end (-999); type 0 left, 1 right, 2 middle
+  const drag = (slots, type) => {
+    click(-999, type * 4, 5)
+    for (const s of slots) click(s, type * 4 + 1, 5)
+    click(-999, type * 4 + 2, 5)
+  }
+  return { player, menu, ctx, dropped, invSlots, put, at, click, drag }
 }
 
 function total (player, menu, dropped, name) {
@@ -124,6 +129,10 @@ test('number keys swap with the hotbar and the offhand (mode 2)', () => {
   click(9, 40, 2) // offhand
   assert.equal(at(45), 'dirtx7')
   assert.equal(at(9), null)
+  click(38, 2, 2) // a hotbar slot swapped with itself stays as it is
+  assert.equal(at(38), 'stonex5')
+  click(45, 40, 2)
+  assert.equal(at(45), 'dirtx7')
 })
 
 test('throwing drops one item or the whole stack (mode 4), and a click outside drops the cursor', () => {
@@ -145,16 +154,16 @@ test('throwing drops one item or the whole stack (mode 4), and a click outside d
 })
 
 test('left drag splits the cursor evenly, right drag places one per slot (mode 5)', () => {
-  const { menu, put, at, click } = setup()
+  const { menu, put, at, click, drag } = setup()
   put(36, 'stone', 10)
   click(36, 0, 0)
-  click(-999, 0, 5); click(9, 1, 5); click(10, 1, 5); click(11, 1, 5); click(-999, 2, 5)
+  drag([9, 10, 11], 0)
   assert.deepEqual([at(9), at(10), at(11)], ['stonex3', 'stonex3', 'stonex3'])
   assert.equal(menu.carried.count, 1)
   put(37, 'dirt', 5)
   click(12, 0, 0) // put the last stone down
   click(37, 0, 0)
-  click(-999, 4, 5); click(20, 5, 5); click(21, 5, 5); click(-999, 6, 5)
+  drag([20, 21], 1)
   assert.deepEqual([at(20), at(21)], ['dirtx1', 'dirtx1'])
   assert.equal(menu.carried.count, 3)
 })
@@ -163,10 +172,12 @@ test('a drag interrupted by another click is cancelled and keeps every item', ()
   const { player, menu, put, click, dropped } = setup()
   put(36, 'stone', 10)
   click(36, 0, 0)
-  click(-999, 0, 5); click(9, 1, 5)
+  click(-999, 0, 5)
+  click(9, 1, 5)
   click(10, 0, 0) // not a drag click: ends the drag without placing
   assert.equal(total(player, menu, dropped, 'stone'), 10)
-  click(-999, 0, 5); click(-999, 0, 5) // start twice: reset
+  click(-999, 0, 5)
+  click(-999, 0, 5) // start twice: reset
   assert.equal(total(player, menu, dropped, 'stone'), 10)
 })
 
@@ -267,10 +278,13 @@ test('recipe book holds every minecraft-data recipe with no conflicting patterns
 test('random clicks never create or lose items (fuzz)', () => {
   const { player, menu, put, click, dropped } = setup()
   const names = ['stone', 'dirt', 'oak_planks', 'iron_helmet', 'stick', 'diamond_sword']
-  let seed = 12345
-  const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n }
-  for (let i = 5; i < 46; i++) if (rnd(3) === 0) put(i, names[rnd(names.length)], 1 + rnd(30))
-  for (let i = 5; i < 9; i++) player.inventory.updateSlot(i, null)
+  const random = require('../server/util/random').createRandom(12345)
+  const rnd = (n) => Math.floor(random.next() * n)
+  for (let i = 9; i < 46; i++) {
+    if (rnd(3) !== 0) continue
+    const name = names[rnd(names.length)]
+    put(i, name, Math.min(1 + rnd(30), registry.itemsByName[name].stackSize))
+  }
   const before = Object.fromEntries(names.map(n => [n, total(player, menu, dropped, n)]))
   const buttons = { 0: [0, 1], 1: [0, 1], 2: [0, 1, 2, 8, 40], 4: [0, 1], 5: [0, 1, 2, 4, 5, 6], 6: [0] }
   for (let k = 0; k < 5000; k++) {
@@ -298,4 +312,28 @@ test('a menu refuses to place into its output slots', () => {
   engine.doClick(menu, 1, 0, 0, { drop: () => {}, placeBack: () => {}, hotbarSlot: () => slots[0] })
   assert.equal(items[1], null)
   assert.equal(menu.carried.count, 3)
+})
+
+test('random clicks in a crafting table window never create or lose items, except by crafting (fuzz)', () => {
+  const { player, ctx, invSlots, put, dropped } = setup()
+  const table = createCraftingTableMenu({ id: 1, typeId: 12, invSlots, engine, book, tools, ctx: () => ctx })
+  const random = require('../server/util/random').createRandom(99)
+  const rnd = (n) => Math.floor(random.next() * n)
+  const names = ['cobblestone', 'dirt', 'iron_ingot', 'stick', 'diamond_pickaxe']
+  for (let i = 9; i < 45; i++) if (rnd(2) === 0) put(i, names[rnd(names.length)], 1)
+  const count = () => {
+    let n = 0
+    for (let i = 1; i < 46; i++) n += player.inventory.slots[i]?.count || 0
+    for (const it of table.grid) n += it?.count || 0
+    return n + (table.carried?.count || 0) + dropped.reduce((s, d) => s + d.count, 0)
+  }
+  const before = count()
+  const buttons = { 0: [0, 1], 1: [0, 1], 2: [0, 4, 8], 4: [0, 1], 5: [0, 1, 2, 4, 5, 6], 6: [0] }
+  for (let k = 0; k < 5000; k++) {
+    const mode = [0, 1, 2, 4, 5, 6][rnd(6)]
+    const slot = rnd(10) === 0 ? -999 : 1 + rnd(45) // never the result slot
+    const b = buttons[mode][rnd(buttons[mode].length)]
+    engine.doClick(table, slot, b, mode, ctx)
+  }
+  assert.equal(count(), before)
 })

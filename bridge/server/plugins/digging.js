@@ -12,7 +12,7 @@ const { Vec3 } = require('vec3')
 const { rollBlockDrops, rollBlockXp } = require('../data/block_loot')
 const { createRandom } = require('../util/random')
 const { fixDigSpeeds } = require('../../shared/registry_fixes')
-const { getDamage, setDamage } = require('../util/item_components')
+const { getDamage, setDamage, enchantsOf } = require('../util/item_components')
 
 const DIG_TOLERANCE = 0.7 // the share of the vanilla dig time a finish may arrive after (vanilla server: 0.7)
 const REACH = 6 // blocks from the eyes to the block centre
@@ -72,7 +72,7 @@ async function startDig (player, serv, pos, block, sequence) {
     return ack(player, sequence)
   }
   const held = heldItem(player)
-  const expectedMs = block.digTime(held ? held.type : null, false, false, false, held ? safeEnchants(held) : [], {})
+  const expectedMs = block.digTime(held ? held.type : null, false, false, false, held ? enchantsOf(held, serv.registry) : [], {})
   if (expectedMs === Infinity) return refuse(player, pos, block, sequence)
   if (expectedMs === 0) { // insta-mine: vanilla breaks it on the start packet
     await breakBlock(player, serv, pos, block)
@@ -84,7 +84,7 @@ async function startDig (player, serv, pos, block, sequence) {
 
 async function breakBlock (player, serv, pos, block) {
   const held = heldItem(player)
-  const enchants = held ? safeEnchants(held) : []
+  const enchants = held ? enchantsOf(held, serv.registry) : []
   const silkTouch = enchants.some(e => e.name === 'silk_touch')
   const harvestable = block.canHarvest(held ? held.type : null)
   await serv.setBlock(player.world, pos, 0)
@@ -178,10 +178,6 @@ function ack (player, sequence) {
 
 function heldItem (player) {
   return player.inventory.slots[36 + player.heldItemSlot] || null
-}
-
-function safeEnchants (item) {
-  try { return item.enchants || [] } catch { return [] }
 }
 
 function toBlockPos (loc) {

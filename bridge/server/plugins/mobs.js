@@ -16,6 +16,7 @@
 //   center                         the point the initial herds are placed around (the world spawn)
 //   initialHerds                   [{ kind, home, positions }] as placed at start (deterministic per seed)
 //   list()                         live mobs (flying-squid entities with .name, .position, .health)
+//   get(id)                        a mob by entity id (also while it plays its death animation), or null
 //   spawn(kind, world, pos, opts)  spawn one mob ({ yaw, home }); null if the kind is unknown or full
 //   teleport(mob, pos)             move a mob (tests, assists)
 //   hurt(mob, amount, attacker?)   damage it as an attack would (attacker: a player or null)
@@ -33,9 +34,10 @@ const body = require('../mobs/body')
 const combat = require('../mobs/combat')
 const { placeHerd, INITIAL_HERDS } = require('../mobs/spawner')
 const { createRandom } = require('../util/random')
+const { findSpawn } = require('../generator/spawn')
 const { getDamage, setDamage } = require('../util/item_components')
 
-const DEFAULT_SPAWN_CENTER = new Vec3(15, 0, 15) // flying-squid's own spawn: at random in x, z ∈ [0, 30)
+const DEFAULT_SPAWN_CENTER = new Vec3(15, 0, 15) // if findSpawn fails: flying-squid's own spawn area
 const SPAWN_AREA = { minR: 8, maxR: 48 }
 const EXPLORE_AREA = { minR: 24, maxR: 56 } // new herds near a player: out of reach, within view
 const NEARBY_CAP = 20 // passive mobs within ACTIVE_RANGE of a player; below it herds come back slowly
@@ -79,12 +81,14 @@ module.exports.server = function (serv, settings) {
     return Number.isFinite(seed) ? seed : 0
   }
 
-  /** Where players start: serv.spawnCenter if a plugin sets it, else the generator's findSpawn(seed). */
+  /**
+   * Where players start: serv.spawnCenter if a plugin sets it, else the generator's world spawn for the
+   * seed (what plugins/spawn_point.js gives players, on either world).
+   */
   function spawnCenter () {
     if (serv.spawnCenter) return serv.spawnCenter
     try {
-      const generator = settings.generation?.name && require(settings.generation.name)
-      const s = typeof generator?.findSpawn === 'function' && generator.findSpawn({ seed: seedOf(), registry })
+      const s = findSpawn({ seed: seedOf(), registry })
       if (s && Number.isFinite(s.x) && Number.isFinite(s.z)) return new Vec3(s.x, s.y || 0, s.z)
     } catch (err) {
       logError(`generator findSpawn: ${err.message}`)
@@ -370,6 +374,10 @@ module.exports.server = function (serv, settings) {
     for (const mob of mobs.values()) {
       if (mob.dead) {
         if (tick >= mob.removeAt) remove(mob)
+        continue
+      }
+      if (serv.entities[mob.id] !== mob) { // removed by other code (serv.destroyEntity): forget it too
+        remove(mob)
         continue
       }
       if (!mob.active) continue

@@ -24,4 +24,20 @@ function setDamage (item, value) {
   if (item.nbt) item.nbt = null // the legacy copy would disagree with the component
 }
 
-module.exports = { setComponent, getDamage, setDamage }
+/** The raw enchantment list [{id, level}] of an item or an enchanted book (1.20.5+ components). */
+function rawEnchantments (item) {
+  const comp = (item?.components || []).find(c => c.type === 'enchantments' || c.type === 'stored_enchantments')
+  return comp?.data?.enchantments || []
+}
+
+/**
+ * Enchantments as [{name, lvl}], the form prismarine-block's digTime reads. On 1.21.4 prismarine-item's own
+ * `item.enchants` returns the raw component ({enchantments: [{id, level}], showTooltip}) instead.
+ */
+function enchantsOf (item, registry) {
+  return rawEnchantments(item)
+    .map(e => ({ name: registry.enchantments[e.id]?.name, lvl: e.level }))
+    .filter(e => e.name)
+}
+
+module.exports = { setComponent, getDamage, setDamage, rawEnchantments, enchantsOf }

@@ -121,6 +121,7 @@ function createClickEngine ({ copy, sameItem, maxStack }) {
     const invItem = hotbar.get()
     const slotItem = slot.get()
     if (!invItem && !slotItem) return
+    if (invItem === slotItem) return // the key names the clicked slot itself
     if (!invItem) {
       if (!slot.mayPickup()) return
       const taken = slot.remove(slotItem.count)

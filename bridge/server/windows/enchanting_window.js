@@ -1,4 +1,5 @@
 'use strict'
+const { rawEnchantments } = require('../util/item_components')
 // The enchanting table window (minecraft:enchantment): slot 0 the item (one at a time), slot 1 lapis, then the
 // player's inventory. Offers come from data/enchanting.js (vanilla's formula and minecraft-data's
 // enchantments) with the bookshelves around the table and the player's enchantment seed, which changes
@@ -43,10 +44,6 @@ async function countBookshelves (world, pos) {
   return n
 }
 
-function enchantmentsOf (item) {
-  const comp = (item?.components || []).find(c => c.type === 'enchantments' || c.type === 'stored_enchantments')
-  return comp?.data?.enchantments || []
-}
 
 function createEnchantingMenu ({ id, typeId, invSlots, engine, tools, player, serv, position, world, bookshelves, log, newSeed }) {
   const items = [null, null]
@@ -61,7 +58,7 @@ function createEnchantingMenu ({ id, typeId, invSlots, engine, tools, player, se
 
   function offers () {
     const item = items[0]
-    const enchanted = enchantmentsOf(item).length > 0
+    const enchanted = rawEnchantments(item).length > 0
     const key = item ? `${item.name}|${enchanted}|${bookshelves}|${player.enchantmentSeed}` : ''
     if (key !== cacheKey) {
       cacheKey = key
@@ -176,4 +173,4 @@ function createEnchantingMenu ({ id, typeId, invSlots, engine, tools, player, se
   return menu
 }
 
-module.exports = { createEnchantingMenu, countBookshelves, enchantmentsOf, BOOKSHELF_OFFSETS }
+module.exports = { createEnchantingMenu, countBookshelves, BOOKSHELF_OFFSETS }

@@ -1,4 +1,5 @@
 'use strict'
+const { enchantsOf } = require('../util/item_components')
 // Item stacks as the windows handle them. Three needs:
 //  - copies that share nothing with the original (a stack must never sit in two slots at once);
 //  - vanilla's "same item" (same type and same components), which decides stacking;
@@ -65,7 +66,7 @@ function createItemTools (registry) {
     return item ? Math.max(1, item.stackSize || 1) : 64
   }
 
-  return { Item, copy, make, sameItem, clientKey, maxStack, toNotch: (item) => Item.toNotch(item || null) }
+  return { Item, copy, make, sameItem, clientKey, maxStack, enchantsOf: (item) => enchantsOf(item, registry), toNotch: (item) => Item.toNotch(item || null) }
 }
 
 function safeJson (v) {

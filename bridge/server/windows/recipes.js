@@ -88,12 +88,17 @@ function idOf (cell) {
 }
 
 function trim (cells, width, height) {
-  let minX = width; let maxX = -1; let minY = height; let maxY = -1
+  let minX = width
+  let maxX = -1
+  let minY = height
+  let maxY = -1
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (cells[y * width + x] == null) continue
-      minX = Math.min(minX, x); maxX = Math.max(maxX, x)
-      minY = Math.min(minY, y); maxY = Math.max(maxY, y)
+      minX = Math.min(minX, x)
+      maxX = Math.max(maxX, x)
+      minY = Math.min(minY, y)
+      maxY = Math.max(maxY, y)
     }
   }
   if (maxX < 0) return null

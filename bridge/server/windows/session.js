@@ -175,8 +175,7 @@ class WindowSession {
     }
     this.takePrediction(menu, packet)
     this.serv.emit('windowClick', { player: this.player, windowId: menu.id, slot, mouseButton, mode })
-    if (stale) this.sendFull(menu)
-    else this.flush({ resultSlot: menu.craftingSlots.includes(slot) })
+    this.flush({ full: stale, resultSlot: menu.craftingSlots.includes(slot) })
   }
 
   onClose (packet) {
@@ -402,19 +401,21 @@ class WindowSession {
   }
 
   /**
-   * Send the client every slot it has wrong (vanilla broadcastChanges). resultSlot: always send slot 0 of
-   * the current window, last.
+   * Send the client every slot it has wrong (vanilla broadcastChanges). full: the whole window instead (a
+   * click on an out-of-date state, or a wrong cursor). resultSlot: always send slot 0 of the window, last.
    */
-  flush ({ resultSlot = false } = {}) {
+  flush ({ full = false, resultSlot = false } = {}) {
     if (this.closed) return
     const menu = this.current()
-    if (this.tools.clientKey(menu.carried) !== menu.remoteCarried) return this.sendFull(menu)
-    const skip = resultSlot ? 0 : -1
-    this.sendChanged(menu, skip)
+    if (full || this.tools.clientKey(menu.carried) !== menu.remoteCarried) {
+      this.sendFull(menu)
+    } else {
+      this.sendChanged(menu, resultSlot ? 0 : -1)
+      this.sendProperties(menu)
+      if (resultSlot) this.sendSlot(menu, 0)
+    }
     // with a container open, the inventory window still owns its grid, armour and offhand slots
     if (menu !== this.inventoryMenu) this.sendChanged(this.inventoryMenu, -1, [0, 1, 2, 3, 4, 5, 6, 7, 8, 45])
-    this.sendProperties(menu)
-    if (resultSlot) this.sendSlot(menu, 0)
   }
 
   sendChanged (menu, skip, only = null) {

@@ -7,9 +7,9 @@
 // so the override is installed in setImmediate, once settings.js has defined the original.
 // Respawn: vanilla puts a dead player back at the world spawn (no beds here), so the position is reset
 // on flying-squid's 'requestRespawn' behaviour. (flying-squid's own respawn does not work on 1.21.4;
-// respawn_plugin.js replaces it.)
+// plugins/respawn.js replaces it.)
 const { Vec3 } = require('vec3')
-const { findSpawn } = require('./spawn')
+const { findSpawn } = require('../generator/spawn')
 
 module.exports.server = function (serv, settings) {
   let cached = null
