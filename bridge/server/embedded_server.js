@@ -140,7 +140,9 @@ function main () {
   }
   const serv = startEmbeddedServer(args)
   serv.on('error', err => console.error('[server error]', err && err.stack ? err.stack : err))
-  serv.on('listening', port => {
+  // 'ready' comes once the plugins are loaded and the socket listens: a client joining earlier is kicked.
+  serv.once('ready', () => {
+    const port = serv.listeningPort
     process.stdout.write(JSON.stringify({ event: 'ready', port, seed: args.seed, version: VERSION }) + '\n')
   })
   const stop = () => { serv.stop().finally(() => process.exit(0)) }

@@ -9,8 +9,8 @@ const { startEmbeddedServer } = require('../server/embedded_server')
 
 async function startWorld ({ seed = 1, assists = [], world = 'flat' } = {}) {
   const serv = startEmbeddedServer({ port: 0, seed, assists, world, log: 'quiet' })
-  const [port] = await once(serv, 'listening')
-  return { serv, port }
+  await once(serv, 'ready') // plugins loaded and the socket listening
+  return { serv, port: serv.listeningPort }
 }
 
 async function connectBot (port, username = 'tester', plugins = []) {

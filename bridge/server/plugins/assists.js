@@ -27,15 +27,30 @@ module.exports.server = function (serv, settings) {
   // Every command from a player goes through serv.commands.use(str, ctx, op); gate it here once.
   const use = serv.commands.use.bind(serv.commands)
   serv.commands.use = async (command, ctx = {}, op = true) => {
-    if (!ctx.player || ctx.player.op) return use(command, ctx, op)
-    const base = String(command).trim().split(/\s+/)[0].replace(/^\//, '')
+    const [base, ...args] = String(command).trim().replace(/^\//, '').split(/\s+/)
+    const privileged = !ctx.player || ctx.player.op
     const assist = ASSIST_COMMANDS[base]
-    if (assist && serv.assists.has(assist)) {
-      serv.recordAssist(assist, { player: ctx.player.username, command: String(command) })
-      return use(command, ctx, true)
-    }
-    if (!HARMLESS_COMMANDS.has(base)) return 'You do not have permission to use this command'
-    return use(command, ctx, false)
+    const assisted = !privileged && assist && serv.assists.has(assist)
+    if (!privileged && !assisted && !HARMLESS_COMMANDS.has(base)) return 'You do not have permission to use this command'
+    if (assisted) serv.recordAssist(assist, { player: ctx.player.username, command: String(command) })
+    if (base === 'give') return give(serv, args, ctx)
+    return use(command, ctx, privileged || assisted)
+  }
+}
+
+// flying-squid's /give keeps the count as a string and ignores stack sizes; give through player.giveItem.
+function give (serv, [target, itemName, countText = '1'], ctx) {
+  const usage = 'Usage: /give <player> <item> [count]'
+  const name = String(itemName || '').replace(/^minecraft:/, '')
+  const def = serv.registry.itemsByName[name]
+  const count = Number(countText)
+  if (!target || !def) return def ? usage : `Unknown item '${itemName}'. ${usage}`
+  if (!Number.isInteger(count) || count < 1 || count > 64 * 36) return `Bad count '${countText}'. ${usage}`
+  const players = target === '@s' && ctx.player ? [ctx.player] : serv.players.filter(p => p.username === target)
+  if (players.length === 0) return `Player not found: ${target}`
+  const Item = require('prismarine-item')(serv.registry)
+  for (const player of players) {
+    for (let left = count; left > 0; left -= def.stackSize) player.giveItem(new Item(def.id, Math.min(left, def.stackSize)))
   }
 }
 
@@ -53,6 +68,18 @@ module.exports.player = function (player, serv) {
     player._client.removeAllListeners('set_creative_slot')
     player._client.on('set_creative_slot', (packet) => onCreativeSlot(player, serv, packet))
     watchForDeath(player, serv)
+    guardPacket(player, serv, 'held_item_slot', p => Number.isInteger(p?.slotId) && p.slotId >= 0 && p.slotId <= 8)
+  })
+}
+
+// Let a packet reach the handlers already registered for it (flying-squid's, other plugins') only when it
+// is well formed: flying-squid took any number as the held hotbar slot.
+function guardPacket (player, serv, name, isValid) {
+  const handlers = player._client.listeners(name)
+  player._client.removeAllListeners(name)
+  player._client.on(name, (packet) => {
+    if (!isValid(packet)) return serv.warn?.(`ignored malformed ${name} from ${player.username}: ${JSON.stringify(packet)}`)
+    for (const handler of handlers) handler(packet)
   })
 }
 

@@ -33,7 +33,7 @@ function createFurnaces ({ serv, tools, engine, random, log }) {
         litTime: 0,
         litDuration: 0,
         cookTime: 0,
-        cookTotal: smelting.COOK_TICKS,
+        cookTotal: 0, // set when an input arrives, so the client hears it while the window is open
         xp: 0,
         viewers: new Set()
       }
@@ -72,6 +72,7 @@ function createFurnaces ({ serv, tools, engine, random, log }) {
         }
       }
       if (s.litTime > 0 && can) {
+        if (s.cookTotal === 0) s.cookTotal = smelting.COOK_TICKS
         s.cookTime++
         if (s.cookTime >= s.cookTotal) {
           s.cookTime = 0
@@ -179,7 +180,7 @@ function createFurnaces ({ serv, tools, engine, random, log }) {
       s.items[i] = item && item.count > 0 ? item : null
       if (i === 0 && (!s.items[0] || !before || before.type !== s.items[0].type)) {
         s.cookTime = 0 // a different input starts over, as vanilla's setItem
-        s.cookTotal = smelting.COOK_TICKS
+        s.cookTotal = s.items[0] ? smelting.COOK_TICKS : 0
       }
       for (const session of s.viewers) session.scheduleFlush()
     }

@@ -315,8 +315,7 @@ class WindowSession {
 
   /**
    * Close the open container: its grid goes back to the inventory, the cursor too. byServer: the client is
-   * told (close_window) and, since mineflayer does not copy a window the server closed back into
-   * bot.inventory, gets the whole inventory again.
+   * told (close_window); either way the client gets the whole inventory again (see below).
    */
   closeContainer ({ byServer }) {
     const menu = this.container
@@ -328,9 +327,10 @@ class WindowSession {
       this.rawWrite('close_window', { windowId: menu.id })
       this.sendFull(this.inventoryMenu)
     } else {
-      // the client copied the container's inventory part into its inventory window
-      for (let j = 0; j < 36; j++) this.inventoryMenu.remote[9 + j] = menu.remote[menu.invStart + j]
-      this.flush()
+      // The client copies the container's inventory part into its inventory window, but mineflayer keeps
+      // its old copy of any stack that differs only in components (an item just enchanted): send the
+      // whole inventory so it ends up with the server's.
+      this.sendFull(this.inventoryMenu)
     }
     this.serv.emit('windowClosed', { player: this.player, windowId: menu.id, byServer })
   }
