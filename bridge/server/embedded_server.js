@@ -20,7 +20,8 @@ const SURVIVAL_PLUGINS = [
   'windows', // server-authoritative inventory clicks, crafting grids, furnace, enchanting table
   'buckets', // water/lava buckets, obsidian where water meets a lava source
   'mobs', // passive mobs that wander, take damage and drop loot
-  'respawn' // respawn at the world spawn after death (flying-squid's own does not work on 1.21.4)
+  'respawn', // respawn at the world spawn after death (flying-squid's own does not work on 1.21.4)
+  'world_memory' // keep changed chunk columns in memory instead of regenerating them
 ]
 
 // 'survival' is the real world; 'flat' is a stage for tests of single mechanics.

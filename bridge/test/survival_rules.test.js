@@ -196,3 +196,16 @@ test('XP levels follow the vanilla curve', () => {
   assert.equal(levelForPoints(1507).level, 31)
   assert.equal(pointsAtLevel(30), 1395)
 })
+
+test('a changed chunk column survives unloading; an untouched one is unloaded', { timeout: 30000 }, async () => {
+  const world = await startWorld({ seed: 14 })
+  const { serv } = world
+  const far = new (require('vec3').Vec3)(800, 70, 800)
+  await setBlockFixture(serv, far, 'crafting_table')
+  serv.overworld.unloadColumn(50, 50)
+  assert.equal((await serv.overworld.getBlock(far)).name, 'crafting_table')
+  await serv.overworld.getColumn(60, 60) // generated, never changed
+  serv.overworld.unloadColumn(60, 60)
+  assert.equal(serv.overworld.getLoadedColumn(60, 60), undefined)
+  await stopWorld(world)
+})
