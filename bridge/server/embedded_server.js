@@ -6,6 +6,7 @@
 // Prints one JSON line {"event":"ready","port":N,"seed":S} on stdout when it accepts connections.
 const path = require('path')
 const mcServer = require('flying-squid')
+const { KNOWN_ASSISTS } = require('./plugins/assists')
 
 const VERSION = '1.21.4'
 const PLUGIN_DIR = path.join(__dirname, 'plugins')
@@ -51,7 +52,7 @@ function parseArgs (argv) {
     }
     if (a === '--port') args.port = Number(next())
     else if (a === '--host') args.host = next()
-    else if (a === '--seed') args.seed = Number(next())
+    else if (a === '--seed') args.seedText = next()
     else if (a === '--assist') args.assists.push(next())
     else if (a === '--view-distance') args.viewDistance = Number(next())
     else if (a === '--world') args.world = next()
@@ -59,7 +60,13 @@ function parseArgs (argv) {
     else throw new Error(`unknown argument ${a}`)
   }
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Error(`bad --port ${args.port}`)
-  if (!Number.isInteger(args.seed)) throw new Error(`bad --seed ${args.seed} (an integer)`)
+  if (args.seedText !== undefined) {
+    args.seed = Number(args.seedText)
+    if (!Number.isInteger(args.seed)) throw new Error(`bad --seed '${args.seedText}' (an integer)`)
+    delete args.seedText
+  }
+  const unknown = args.assists.filter(a => !KNOWN_ASSISTS.has(a))
+  if (unknown.length) throw new Error(`unknown --assist ${unknown.join(', ')} (known: ${[...KNOWN_ASSISTS].join(', ')})`)
   if (!WORLDS[args.world]) throw new Error(`bad --world ${args.world} (one of: ${Object.keys(WORLDS).join(', ')})`)
   return args
 }
