@@ -16,7 +16,14 @@ async function expectServes (bot, what = 'the server') {
   const n = 1 + (pingToken++ % 8) // flying-squid's /ping reads one digit: '/ping 5' answers 'pong [6]!'
   const answer = onceWithin(bot, 'messagestr', 5000, m => String(m).includes(`pong [${n + 1}]`))
   bot.chat(`/ping ${n}`)
-  await answer.catch(() => expect(false, `${what}: no answer to /ping from the server`))
+  await answer.catch(() => expect(false, `${what}: no answer to /ping from the server (${serviceState(bot)})`))
+}
+
+// What a failed round trip looked like, so an intermittent failure says where the bot's link stopped.
+function serviceState (bot) {
+  const player = bot.__server?.players.find(p => p.username === bot.username)
+  const sinceKeepAlive = bot.__lastServerPacket ? Date.now() - bot.__lastServerPacket : 'never'
+  return `server lists the bot: ${Boolean(player)}; bot health ${bot.health}; last packet from the server ${sinceKeepAlive} ms ago`
 }
 
 function uncaughtSince (ctx, mark) {
@@ -240,6 +247,7 @@ async function malformedPackets (ctx) {
 
 async function clientCrash (ctx) {
   const { bot, fx, serv } = ctx
+  bot.__server = serv
   await fx.arena(bot)
   const mark = ctx.uncaught.length
   const client = await rawClient(ctx, 'crasher')

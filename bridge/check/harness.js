@@ -13,6 +13,7 @@ const VERSION = '1.21.4'
 function connectBot ({ port, username, timeoutMs = 60000, plugins = true }) {
   return new Promise((resolve, reject) => {
     const bot = mineflayer.createBot({ host: '127.0.0.1', port, username, version: VERSION, auth: 'offline', hideErrors: true })
+    bot._client.on('packet', () => { bot.__lastServerPacket = Date.now() }) // for failure diagnostics
     if (plugins) {
       bot.loadPlugin(pathfinder)
       bot.loadPlugin(collectBlock)
