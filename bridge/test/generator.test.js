@@ -249,7 +249,8 @@ test('chunk generation is fast enough for on-demand loading', (t) => {
 test('a bot spawns on solid ground of the generated world and sees trees and water', { timeout: 90000 }, async () => {
   const seed = 3
   const serv = startEmbeddedServer({ port: 0, seed, world: 'survival', log: 'quiet' })
-  const [port] = await once(serv, 'listening')
+  await once(serv, 'ready') // plugins loaded and the socket listening
+  const port = serv.listeningPort
   const bot = mineflayer.createBot({ host: '127.0.0.1', port, username: 'genbot', version: '1.21.4', auth: 'offline' })
   try {
     await once(bot, 'spawn')

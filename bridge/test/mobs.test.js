@@ -21,7 +21,7 @@ function herdSnapshot (serv) {
 
 async function herdsOf (seed, world = 'survival') {
   const serv = startEmbeddedServer({ port: 0, seed, world, log: 'quiet' })
-  await once(serv, 'listening')
+  await once(serv, 'ready')
   await serv.mobs.ready
   const herds = herdSnapshot(serv)
   await serv.stop()

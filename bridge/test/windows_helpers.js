@@ -2,16 +2,13 @@
 // Shared fixtures of the windows tests: an embedded server on a free port, a real mineflayer bot, and
 // server-side inventory set-up and counting (test fixtures write player.inventory directly; that is not an
 // assist of the game).
-const path = require('path')
 const { once } = require('events')
 const mineflayer = require('mineflayer')
 const { Vec3 } = require('vec3')
-const { startEmbeddedServer } = require(path.join(__dirname, '..', 'server', 'embedded_server.js'))
+const { startWorld } = require('./helpers')
 
 async function startServer (options = {}) {
-  const serv = startEmbeddedServer({ port: 0, seed: 1, world: 'flat', log: 'quiet', ...options })
-  const [port] = await once(serv, 'listening')
-  return { serv, port }
+  return startWorld({ seed: 1, world: 'flat', ...options })
 }
 
 async function connectBot (port, username = 'crafter') {
