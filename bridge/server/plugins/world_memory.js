@@ -27,5 +27,4 @@ function keepChangedColumns (world) {
   world.unloadColumn = (chunkX, chunkZ) => {
     if (!changed.has(`${chunkX},${chunkZ}`)) unloadColumn(chunkX, chunkZ)
   }
-  world.changedColumnCount = () => changed.size
 }

@@ -1,5 +1,4 @@
 'use strict'
-const { rawEnchantments } = require('../util/item_components')
 // The enchanting table window (minecraft:enchantment): slot 0 the item (one at a time), slot 1 lapis, then the
 // player's inventory. Offers come from data/enchanting.js (vanilla's formula and minecraft-data's
 // enchantments) with the bookshelves around the table and the player's enchantment seed, which changes
@@ -9,8 +8,8 @@ const { rawEnchantments } = require('../util/item_components')
 // levels (-1 none).
 // Choosing offer i (the enchant_item packet, vanilla's container button click) needs i+1 lapis and at least
 // the offer's level, and costs i+1 lapis and i+1 levels.
-
 const { Vec3 } = require('vec3')
+const { rawEnchantments } = require('../util/item_components')
 const enchanting = require('../data/enchanting')
 const { createMenu } = require('./menu')
 
@@ -43,7 +42,6 @@ async function countBookshelves (world, pos) {
   }
   return n
 }
-
 
 function createEnchantingMenu ({ id, typeId, invSlots, engine, tools, player, serv, position, world, bookshelves, log, newSeed }) {
   const items = [null, null]

@@ -1,5 +1,4 @@
 'use strict'
-const { enchantsOf } = require('../util/item_components')
 // Item stacks as the windows handle them. Three needs:
 //  - copies that share nothing with the original (a stack must never sit in two slots at once);
 //  - vanilla's "same item" (same type and same components), which decides stacking;
@@ -7,6 +6,7 @@ const { enchantsOf } = require('../util/item_components')
 //    slot differs from the server's.
 // On 1.21.4 the network form of a stack is its type, count and components; prismarine-item also keeps an
 // `nbt` that is never sent (it holds e.g. the tool damage the digging plugin tracks), so copies keep it too.
+const { enchantsOf } = require('../util/item_components')
 
 function createItemTools (registry) {
   const Item = require('prismarine-item')(registry)
