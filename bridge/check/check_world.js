@@ -105,6 +105,7 @@ async function main () {
   }
   const { writeOut, tail } = captureStdout(args.verbose)
   const uncaught = []
+  const dropped = [] // packets the server failed to serialize (plugins/packet_guard.js): a server bug to fix
   process.on('uncaughtException', err => { uncaught.push(String(err && err.stack ? err.stack.split('\n').slice(0, 2).join(' ') : err)); if (args.verbose) progress(`uncaught: ${err && err.stack}`) })
   process.on('unhandledRejection', err => { uncaught.push(`unhandled rejection: ${String(err && err.stack ? err.stack.split('\n').slice(0, 2).join(' ') : err)}`); if (args.verbose) progress(`unhandled rejection: ${err && err.stack}`) })
 
@@ -121,6 +122,7 @@ async function main () {
     // log 'stdout': the server's log goes through the capture above (kept as a tail, shown with --verbose).
     serv = startEmbeddedServer({ port: 0, seed: args.seed, log: 'stdout' })
     port = await serverReady(serv)
+    serv.on('droppedPacket', d => dropped.push(`${d.name} to ${d.player}: ${d.error}`))
     const fx = createFixtures(serv)
     session = createSession({ serv, port, fx, seed: args.seed, log: progress })
     session.ctx.uncaught = uncaught
@@ -178,6 +180,10 @@ async function main () {
 
   doc.ok = doc.rows.length > 0 && doc.rows.every(r => r.ok)
   if (uncaught.length) doc.uncaught_errors = uncaught.slice(0, 20)
+  if (dropped.length) {
+    doc.dropped_packets = dropped.slice(0, 20)
+    progress(`the server dropped ${dropped.length} packet(s) it could not serialize: ${dropped[0]}`)
+  }
   const failed = doc.rows.filter(r => !r.ok).length
   progress(`${doc.rows.length - failed}/${doc.rows.length} mechanics pass`)
   try { ctx.bot?.end() } catch {}

@@ -14,6 +14,7 @@ const PLUGIN_DIR = path.join(__dirname, 'plugins')
 // Order matters only for readability: each plugin defers work that depends on flying-squid's own
 // player plugins (inventory, digging) with setImmediate.
 const SURVIVAL_PLUGINS = [
+  'packet_guard', // a packet that fails to serialize is dropped and logged instead of silently cutting a player off
   'assists', // survival hardening and the assist flags (give/teleport/keepInventory), recorded when used
   'experience', // XP points and levels, player.giveXp
   'item_entities', // dropped items with metadata, pickup, merge
