@@ -1,0 +1,171 @@
+'use strict'
+// One connected agent: the handshake, then requests (observe, frame, skill, cancel, ping) answered over
+// the websocket, events forwarded, and the frame stream. Every bad input gets a structured error and the
+// session keeps serving (except a wrong token or protocol version, which close the socket).
+const crypto = require('crypto')
+const { PROTOCOL_VERSION, ProtocolError, parseRequest, errorMessage, encodeFrame } = require('./protocol')
+const { parseSkill, runSkill, describeVerbs, SkillError, SkillInputError, DEFAULT_DEADLINE_MS } = require('../../skills/runtime')
+const { gameTicks } = require('../../skills/runtime/common')
+
+const BRIDGE_VERSION = require('../package.json').version
+const DEFAULT_FRAMES = { fps: 10, width: 224, height: 224, labels: false }
+const MAX_BUFFERED_FRAMES = 3 // skip stream frames while the agent has not read this many
+
+class AgentSession {
+  constructor (ws, { connection, token, frames, log }) {
+    Object.assign(this, { ws, connection, token, log })
+    this.ready = false
+    this.running = null // { id, token, controller }
+    this.frames = { ...DEFAULT_FRAMES, ...frames }
+    this.seq = 0
+    this.rendering = false
+    this.onEvent = (name, data) => this.event(name, data)
+    connection.on('event', this.onEvent)
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary))
+    ws.on('close', () => this.close())
+  }
+
+  get bot () { return this.connection.bot }
+
+  send (msg) {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg))
+  }
+
+  event (name, data = {}, id) {
+    if (!this.ready) return
+    this.send({ type: 'event', event: name, ...(id ? { id } : {}), tick: this.bot ? gameTicks(this.bot) : 0, data })
+  }
+
+  async onMessage (data, isBinary) {
+    let msg
+    try {
+      if (isBinary) throw new ProtocolError('bad_request', 'the agent sends text (JSON) messages only')
+      msg = parseRequest(data)
+      if (!this.ready && msg.type !== 'hello') throw new ProtocolError('not_ready', 'send hello first', msg.id)
+      await this.handle(msg)
+    } catch (err) {
+      if (err instanceof ProtocolError || err instanceof SkillInputError) {
+        this.send(errorMessage(err.kind, err.message, err.id ?? msg?.id))
+        if (err.kind === 'bad_token') this.ws.close(4001, 'bad token')
+        if (err.kind === 'bad_protocol') this.ws.close(4002, 'bad protocol version')
+      } else {
+        this.log(`internal error: ${err.stack || err}`)
+        this.send(errorMessage('internal', String(err.message || err), msg?.id))
+      }
+    }
+  }
+
+  async handle (msg) {
+    switch (msg.type) {
+      case 'hello': return this.hello(msg)
+      case 'ping': return this.send({ type: 'pong', ...(msg.id ? { id: msg.id } : {}), tick: this.bot ? gameTicks(this.bot) : 0 })
+      case 'observe': return this.observe(msg)
+      case 'frame': return this.frame(msg)
+      case 'skill': return this.skill(msg)
+      case 'cancel': return this.cancel(msg)
+    }
+  }
+
+  hello (msg) {
+    if (this.ready) throw new ProtocolError('bad_request', 'hello was already received')
+    const a = Buffer.from(String(msg.token))
+    const b = Buffer.from(this.token)
+    if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) throw new ProtocolError('bad_token', 'wrong token')
+    if (msg.protocol !== PROTOCOL_VERSION) throw new ProtocolError('bad_protocol', `this bridge speaks protocol ${PROTOCOL_VERSION}, not ${msg.protocol}`)
+    this.frames = { ...this.frames, ...(msg.frames || {}) }
+    this.ready = true
+    this.send({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      bridge: BRIDGE_VERSION,
+      minecraft: '1.21.4',
+      username: this.connection.username,
+      server: `${this.connection.host}:${this.connection.port}`,
+      connected: this.connection.connected,
+      frames: this.frames,
+      verbs: describeVerbs()
+    })
+    this.startStream()
+  }
+
+  requireBot (id) {
+    if (!this.connection.connected || !this.bot?.entity) throw new ProtocolError('not_connected', 'the bot is not connected to the Minecraft server right now', id)
+    return this.bot
+  }
+
+  observe (msg) {
+    this.requireBot(msg.id)
+    const state = this.connection.observer.observe()
+    this.send({ type: 'observation', ...(msg.id ? { id: msg.id } : {}), state })
+  }
+
+  async frame (msg) {
+    this.requireBot(msg.id)
+    await this.renderAndSend({ id: msg.id, labels: msg.labels ?? this.frames.labels })
+  }
+
+  async renderAndSend ({ id, labels }) {
+    const renderer = this.connection.renderer
+    if (!renderer) throw new ProtocolError('internal', 'no renderer is available in this bridge', id)
+    const { width, height } = this.frames
+    if (renderer.width !== width || renderer.height !== height) renderer.resize(width, height)
+    const out = await renderer.render({ labels })
+    const header = { seq: this.seq++, tick: gameTicks(this.bot), width: out.width, height: out.height, render_ms: Math.round(out.ms * 10) / 10, ...(id ? { id } : {}) }
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeFrame(header, out.rgb, labels ? out.labels : null))
+  }
+
+  startStream () {
+    clearInterval(this.streamTimer)
+    if (!this.frames.fps) return
+    const frameBytes = this.frames.width * this.frames.height * (this.frames.labels ? 5 : 3)
+    this.streamTimer = setInterval(async () => {
+      if (this.rendering || !this.connection.connected || !this.connection.renderer) return
+      if (this.ws.bufferedAmount > MAX_BUFFERED_FRAMES * frameBytes) return // the agent is behind: drop, don't queue
+      this.rendering = true
+      try {
+        await this.renderAndSend({ labels: this.frames.labels })
+      } catch (err) {
+        this.log(`frame stream: ${err.message}`)
+      } finally {
+        this.rendering = false
+      }
+    }, 1000 / this.frames.fps)
+  }
+
+  async skill (msg) {
+    if (this.running) throw new ProtocolError('busy', `skill '${this.running.id}' (${this.running.token}) is still running; cancel it or wait`, msg.id)
+    const bot = this.requireBot(msg.id)
+    const parsed = parseSkill(msg.token, msg.args, bot.registry)
+    const controller = new AbortController()
+    this.running = { id: msg.id, token: msg.token, controller }
+    this.event('skill_started', { token: msg.token, args: parsed.args }, msg.id)
+    let result
+    try {
+      result = await runSkill(bot, parsed, {
+        controller,
+        deadlineMs: msg.deadline_ms ?? DEFAULT_DEADLINE_MS,
+        onProgress: message => this.event('skill_progress', { message: String(message) }, msg.id),
+        log: this.log
+      })
+    } finally {
+      this.running = null
+    }
+    this.send({ type: 'skill_result', id: msg.id, token: msg.token, ...result })
+  }
+
+  cancel (msg) {
+    if (!this.running || this.running.id !== msg.id) {
+      throw new ProtocolError('bad_request', `no running skill has id '${msg.id}'`, msg.id)
+    }
+    this.running.controller.abort(new SkillError('cancelled', 'cancelled by the agent'))
+  }
+
+  close () {
+    clearInterval(this.streamTimer)
+    this.connection.removeListener('event', this.onEvent)
+    if (this.running) this.running.controller.abort(new SkillError('cancelled', 'the agent disconnected'))
+    this.closed = true
+  }
+}
+
+module.exports = { AgentSession, DEFAULT_FRAMES }

@@ -1,0 +1,89 @@
+'use strict'
+// The bot's body: one mineflayer bot on the Minecraft server, replaced by a new one when the connection
+// drops (with backoff). Emits 'bot' (a new bot has spawned) and 'event' (name, data) for the protocol's
+// events: death, respawn, damage, chat, disconnect, reconnecting, reconnected, kicked.
+const { EventEmitter } = require('events')
+const mineflayer = require('mineflayer')
+const { prepareBot } = require('../../skills/runtime/common')
+
+const VERSION = '1.21.4'
+const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000]
+
+class BotConnection extends EventEmitter {
+  constructor ({ host, port, username = 'larm', log = () => {} }) {
+    super()
+    Object.assign(this, { host, port, username, log })
+    this.bot = null
+    this.connected = false
+    this.stopped = false
+    this.attempt = 0
+    this.everSpawned = false
+  }
+
+  /** Connect; resolves on the first spawn, rejects if that takes longer than timeoutMs. */
+  start (timeoutMs = 60000) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the bot could not join ${this.host}:${this.port} within ${timeoutMs / 1000} s`)), timeoutMs)
+      this.once('bot', () => { clearTimeout(timer); resolve(this.bot) })
+      this._connect()
+    })
+  }
+
+  stop () {
+    this.stopped = true
+    clearTimeout(this.retryTimer)
+    if (this.bot) {
+      try { this.bot.quit('bridge stopping') } catch {}
+    }
+  }
+
+  _connect () {
+    if (this.stopped) return
+    const bot = mineflayer.createBot({
+      host: this.host, port: this.port, username: this.username, version: VERSION, auth: 'offline', hideErrors: true
+    })
+    prepareBot(bot)
+    this.bot = bot
+    let lastHealth = null
+    bot.on('error', err => this.log(`bot error: ${err.message}`))
+    bot.on('kicked', reason => this.emit('event', 'kicked', { reason: String(typeof reason === 'string' ? reason : JSON.stringify(reason)) }))
+    bot.once('spawn', () => {
+      this.connected = true
+      lastHealth = bot.health
+      const again = this.everSpawned
+      this.everSpawned = true
+      this.attempt = 0
+      this.emit('bot', bot)
+      if (again) this.emit('event', 'reconnected', { server: `${this.host}:${this.port}` })
+      bot.on('spawn', () => this.emit('event', 'respawn', { position: vec(bot.entity.position) }))
+    })
+    bot.on('death', () => this.emit('event', 'death', { position: vec(bot.entity.position) }))
+    bot.on('health', () => {
+      if (lastHealth !== null && bot.health < lastHealth) {
+        this.emit('event', 'damage', { health: bot.health, amount: Math.round((lastHealth - bot.health) * 10) / 10 })
+      }
+      lastHealth = bot.health
+    })
+    bot.on('chat', (username, message) => { if (username !== bot.username) this.emit('event', 'chat', { username, message }) })
+    bot.on('end', reason => {
+      if (this.bot !== bot) return
+      const wasConnected = this.connected
+      this.connected = false
+      if (wasConnected || this.everSpawned) this.emit('event', 'disconnect', { reason: String(reason || 'connection closed') })
+      if (!this.stopped) this._scheduleReconnect()
+    })
+  }
+
+  _scheduleReconnect () {
+    const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]
+    this.attempt++
+    if (this.everSpawned) this.emit('event', 'reconnecting', { attempt: this.attempt, delay_ms: delay })
+    this.retryTimer = setTimeout(() => this._connect(), delay)
+  }
+}
+
+function vec (p) {
+  return { x: Math.round(p.x * 100) / 100, y: Math.round(p.y * 100) / 100, z: Math.round(p.z * 100) / 100 }
+}
+
+module.exports = { BotConnection, VERSION }
