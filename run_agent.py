@@ -2,6 +2,8 @@
 """The LARM Minecraft agent's command line: one entry point, one subcommand per task (design section 9).
 
     python run_agent.py check-world [--json] [--seed N] [--recipes all|N]
+    python run_agent.py replay SESSION_DIR [--video OUT.mp4] [--json]
+    python run_agent.py bench bridge [--json] [--seed N] [--server HOST:PORT]
 """
 from __future__ import annotations
 
@@ -13,8 +15,6 @@ from typing import Sequence
 NOT_YET = {
     "play": ("start the embedded server (or --server HOST:PORT), the bridge and the agent", 3),
     "eval": ("the evaluation protocol: --policy --task --seeds N --json", 3),
-    "bench": ("latency (policy decision time) and bridge (observation and frame rates)", 3),
-    "replay": ("a recorded session, as a timeline and video", 3),
     "train": ("offline phases: domain pretraining, behaviour cloning, CoLA phases", 4),
     "finetune": ("online referee RL while playing", 4),
 }
@@ -47,8 +47,27 @@ def build_parser() -> argparse.ArgumentParser:
                        help="crafting recipes to measure bot.craft on: all (default), a sample of N, or 0 to skip")
     check.add_argument("--only", metavar="PREFIX[,PREFIX]", help="run only the mechanics whose names start so")
     check.add_argument("--verbose", action="store_true", help="also relay the server's log to stderr")
-    for name in ("eval", "train", "finetune", "bench", "replay"):
+    for name in ("eval", "train", "finetune"):
         _not_yet(sub, name)
+    replay = sub.add_parser("replay", help="a recorded session, as a timeline and video",
+                            description="Print a recorded session's timeline (step, token, ok/error, reward) "
+                            "and optionally write an annotated video.")
+    replay.add_argument("session", metavar="SESSION_DIR", help="a session folder (holds metadata.json, events.jsonl)")
+    replay.add_argument("--video", metavar="OUT.mp4", help="write the frames, annotated, to this video file")
+    replay.add_argument("--fps", type=float, default=2.0, help="frames per second of the video (default 2)")
+    replay.add_argument("--json", action="store_true", help="print the timeline as JSON")
+    bench = sub.add_parser("bench", help="latency (policy decision time) and bridge (observation and frame rates)",
+                           description="Benchmarks. bridge: observation round trip, frame stream rate and skill "
+                           "dispatch overhead against a fresh embedded world (or --server).")
+    bench.add_argument("which", choices=["bridge", "latency"], help="what to measure")
+    bench.add_argument("--json", action="store_true", help="print the report as JSON")
+    bench.add_argument("--seed", type=int, default=1, help="embedded world seed (default 1)")
+    bench.add_argument("--server", metavar="HOST:PORT", help="use this Minecraft server instead of a fresh embedded one")
+    bench.add_argument("--observes", type=int, default=200, help="observe round trips to time (default 200)")
+    bench.add_argument("--stream-seconds", type=float, default=10.0, help="seconds of frame streaming (default 10)")
+    bench.add_argument("--fps", type=float, default=10, help="frame stream rate to request (default 10)")
+    bench.add_argument("--size", default="224x224", metavar="WxH", help="frame size (default 224x224)")
+    bench.add_argument("--skill-trials", type=int, default=30, help="trivial skills to time (default 30)")
     return parser
 
 
@@ -73,6 +92,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         only = [p for p in args.only.split(",") if p] if args.only else None
         return check_world(seed=args.seed, recipes=args.recipes, as_json=args.json, only=only, verbose=args.verbose)
+    if args.command == "replay":
+        from agent.replay import main as replay
+
+        return replay(args.session, video=args.video, as_json=args.json, fps=args.fps)
+    if args.command == "bench":
+        if args.which == "latency":
+            print("run_agent.py bench latency: not implemented yet: tracked in issue 4", file=sys.stderr)
+            return 2
+        from bridge.bench import main as bench_bridge
+
+        try:
+            width, height = (int(v) for v in args.size.lower().split("x"))
+        except ValueError:
+            parser.error(f"--size must be WxH, got {args.size!r}")
+        return bench_bridge(as_json=args.json, seed=args.seed, server=args.server, observes=args.observes,
+                            pings=args.observes, stream_seconds=args.stream_seconds, fps=args.fps, width=width,
+                            height=height, skill_trials=args.skill_trials)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -1,0 +1,126 @@
+"""Episodes and the evaluation protocol: fresh worlds, assists off, per-tier success, ticks and wall time.
+
+Tiers are the tool tiers reached on the way (design section 8): wooden, stone and iron (a pickaxe or a
+sword of that material), diamond (a diamond sword), enchanted diamond (an enchanted diamond sword). The
+game ticks of a tier are counted from the episode's start to the first state that shows it.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+from agent.policies import Policy
+
+TIERS: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "wooden": lambda s: _holds(s, "wooden_pickaxe", "wooden_sword"),
+    "stone": lambda s: _holds(s, "stone_pickaxe", "stone_sword"),
+    "iron": lambda s: _holds(s, "iron_pickaxe", "iron_sword"),
+    "diamond": lambda s: _holds(s, "diamond_sword"),
+    "enchanted_diamond": lambda s: bool(s.get("enchanted", {}).get("diamond_sword")),
+}
+
+
+def _holds(state: dict[str, Any], *items: str) -> bool:
+    inv = state.get("inventory", {})
+    return any(inv.get(i, 0) > 0 for i in items)
+
+
+@dataclass
+class TierReached:
+    ticks: int
+    wall_s: float
+    step: int
+
+
+@dataclass
+class EpisodeReport:
+    seed: int | None
+    policy: str
+    task: str
+    success: bool = False
+    steps: int = 0
+    ticks: int = 0
+    wall_s: float = 0.0
+    episode_return: float = 0.0
+    tiers: dict[str, TierReached] = field(default_factory=dict)
+    deaths: int = 0
+    failed_skills: int = 0
+    end: str = ""
+    session: str | None = None
+    assists_used: list[dict[str, Any]] = field(default_factory=list)
+    decisions_per_s: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_episode(env: Any, policy: Policy, seed: int | None, progress: Callable[[str], None] = lambda m: None) -> EpisodeReport:
+    """Play one episode in `env` (agent/env.py MinecraftEnv) with `policy`; never raises for a lost world."""
+    report = EpisodeReport(seed=seed, policy=policy.name, task=env.task.name)
+    started = time.monotonic()
+    policy.reset()
+    obs, info = env.reset(seed=seed)
+    tick0 = int(info["state"].get("tick", 0))
+    decide_s = 0.0
+    _note_tiers(report, info["state"], tick0, started, 0, progress)
+    while True:
+        t = time.monotonic()
+        action = policy.act(obs, info)
+        decide_s += time.monotonic() - t
+        if action is None:
+            report.end = "policy finished"
+            break
+        token, args = action
+        obs, reward, terminated, truncated, info = env.step((token, args or None))
+        result = info.get("result") or {}
+        policy.observe(token, result)
+        report.steps += 1
+        report.episode_return += float(reward)
+        report.failed_skills += 0 if result.get("ok") else 1
+        report.deaths += sum(1 for e in info.get("events", []) if e.get("event") == "death")
+        state = info.get("state") or {}
+        report.ticks = max(report.ticks, int(state.get("tick", tick0)) - tick0)
+        outcome = "ok" if result.get("ok") else (result.get("error") or {}).get("kind", "failed")
+        progress(f"seed {seed} step {report.steps}: {token} -> {outcome} ({result.get('wall_ms', 0) / 1000:.1f} s)")
+        _note_tiers(report, state, tick0, started, report.steps, progress)
+        if terminated or truncated:
+            report.end = "task done" if terminated else f"truncated: {info.get('truncated_reason', 'step limit or world lost')}"
+            break
+    report.success = env.task.success in getattr(env.reward_fn, "achieved", []) or bool(getattr(env.reward_fn, "succeeded", False))
+    report.wall_s = round(time.monotonic() - started, 1)
+    report.decisions_per_s = round(report.steps / decide_s, 1) if decide_s > 0 else 0.0
+    folder = getattr(env, "last_session_folder", None) or getattr(env, "session_folder", lambda: None)()
+    report.session = str(folder) if folder else None
+    return report
+
+
+def _note_tiers(report: EpisodeReport, state: dict[str, Any], tick0: int, started: float, step: int,
+                progress: Callable[[str], None]) -> None:
+    for name, reached in TIERS.items():
+        if name not in report.tiers and reached(state):
+            report.tiers[name] = TierReached(ticks=int(state.get("tick", tick0)) - tick0,
+                                             wall_s=round(time.monotonic() - started, 1), step=step)
+            progress(f"seed {report.seed}: tier {name} reached at step {step}")
+
+
+def summarize(reports: list[EpisodeReport]) -> dict[str, Any]:
+    """Per tier: successes out of episodes, median game ticks and wall seconds over the successes."""
+    tiers = {}
+    for name in TIERS:
+        hits = [r.tiers[name] for r in reports if name in r.tiers]
+        tiers[name] = {
+            "successes": len(hits),
+            "episodes": len(reports),
+            "median_ticks": statistics.median(h.ticks for h in hits) if hits else None,
+            "median_wall_s": statistics.median(h.wall_s for h in hits) if hits else None,
+        }
+    return {
+        "episodes": len(reports),
+        "task_successes": sum(r.success for r in reports),
+        "tiers": tiers,
+        "median_steps": statistics.median(r.steps for r in reports) if reports else None,
+        "deaths": sum(r.deaths for r in reports),
+        "assists_used": sum(len(r.assists_used) for r in reports),
+    }

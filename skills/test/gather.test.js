@@ -1,0 +1,111 @@
+'use strict'
+// mine:<block> and collect:<item> through a real bot on the seeded survival world: logs by hand, stone
+// only with a pickaxe, ore tiers, dropped items, bad tokens, a deadline and a cancel.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { setup, run, clearInventory, assertStopped, giveFixture, makeItem, stopWorld, parseSkill, inventoryCounts, Vec3 } = require('./skill_helpers')
+const { SkillError, SkillInputError } = require('../runtime/errors')
+
+const SEED = Number(process.env.SKILL_TEST_SEED || 1)
+
+test('gather skills in the survival world', { timeout: 240000 }, async (t) => {
+  const { world, serv, bot } = await setup({ seed: SEED, username: 'gatherer' })
+  t.after(() => stopWorld(world, bot))
+
+  await t.test('bad tokens and arguments are refused before anything runs', () => {
+    const bad = [
+      ['mine:not_a_block', {}, 'unknown_skill'],
+      ['mine', {}, 'unknown_skill'],
+      ['mine:air', {}, 'unknown_skill'],
+      ['mine:water', {}, 'unknown_skill'],
+      ['mine:bedrock', {}, 'unknown_skill'],
+      ['mine:stone', { count: 0 }, 'bad_arguments'],
+      ['mine:stone', { count: 65 }, 'bad_arguments'],
+      ['mine:stone', { count: 1.5 }, 'bad_arguments'],
+      ['mine:stone', { radius: 3 }, 'bad_arguments'],
+      ['collect:nope', {}, 'unknown_skill'],
+      ['collect', {}, 'unknown_skill']
+    ]
+    for (const [token, args, kind] of bad) {
+      assert.throws(() => parseSkill(token, args, bot.registry), e => e instanceof SkillInputError && e.kind === kind, token)
+    }
+    assert.equal(parseSkill('mine:oak_log', {}, bot.registry).args.count, 1)
+    assert.equal(parseSkill('mine:deepslate_iron_ore', { count: 3 }, bot.registry).args.count, 3)
+  })
+
+  await t.test('mine:oak_log count 3 by hand gains three logs', async () => {
+    await clearInventory(serv, bot)
+    const r = await run(bot, 'mine:oak_log', { count: 3 }, { deadlineMs: 90000 })
+    assert.ok(r.ok, JSON.stringify(r.error))
+    assert.ok(r.inventory_delta.oak_log >= 3, JSON.stringify(r.inventory_delta))
+    assert.ok(r.detail.gained >= 3 && r.detail.dug >= 3, JSON.stringify(r.detail))
+    assert.equal(r.detail.positions.length, r.detail.dug)
+    assert.ok(r.progress.some(m => m.startsWith('digging oak_log')), r.progress.join(' | '))
+    assert.ok(r.ticks > 0 && r.wall_ms > 0)
+  })
+
+  await t.test('mine:stone without a pickaxe fails missing_tool at once', async () => {
+    const r = await run(bot, 'mine:stone', {}, { deadlineMs: 20000 })
+    assert.equal(r.ok, false)
+    assert.equal(r.error.kind, 'missing_tool', r.error.message)
+    assert.match(r.error.message, /wooden_pickaxe/)
+    assert.ok(r.wall_ms < 5000, `${r.wall_ms} ms`)
+  })
+
+  await t.test('mine:stone count 2 with a wooden pickaxe gains cobblestone', async () => {
+    await giveFixture(serv, bot, 'wooden_pickaxe', 1, 0)
+    const r = await run(bot, 'mine:stone', { count: 2 }, { deadlineMs: 90000 })
+    assert.ok(r.ok, JSON.stringify(r.error))
+    assert.ok(r.inventory_delta.cobblestone >= 2, JSON.stringify(r.inventory_delta))
+    assert.equal(bot.heldItem?.name, 'wooden_pickaxe')
+  })
+
+  await t.test('mine:iron_ore with only a wooden pickaxe fails missing_tool (needs stone or better)', async () => {
+    const r = await run(bot, 'mine:iron_ore', {}, { deadlineMs: 20000 })
+    assert.equal(r.error?.kind, 'missing_tool', JSON.stringify(r.error))
+    assert.match(r.error.message, /stone_pickaxe/)
+  })
+
+  await t.test('mine:iron_ore with a stone pickaxe gains raw iron', async () => {
+    await giveFixture(serv, bot, 'stone_pickaxe', 1, 1)
+    const r = await run(bot, 'mine:iron_ore', {}, { deadlineMs: 90000 })
+    assert.ok(r.ok, JSON.stringify(r.error))
+    assert.ok(r.inventory_delta.raw_iron >= 1, JSON.stringify(r.inventory_delta))
+  })
+
+  await t.test('collect:stick picks up dropped sticks; collect:diamond finds none', async () => {
+    const before = inventoryCounts(bot).stick || 0
+    const p = bot.entity.position
+    serv.dropItem(serv.overworld, new Vec3(p.x + 2.5, p.y + 1, p.z + 0.5), makeItem(serv, 'stick', 3), { velocity: new Vec3(0, 0, 0) })
+    serv.dropItem(serv.overworld, new Vec3(p.x - 1.5, p.y + 1, p.z + 2.5), makeItem(serv, 'stick', 2), { velocity: new Vec3(0, 0, 0) })
+    await bot.waitForTicks(10)
+    const r = await run(bot, 'collect:stick', {}, { deadlineMs: 30000 })
+    assert.ok(r.ok, JSON.stringify(r.error))
+    assert.equal(r.inventory_delta.stick, 5)
+    assert.equal((inventoryCounts(bot).stick || 0) - before, 5)
+    const none = await run(bot, 'collect:diamond', {}, { deadlineMs: 10000 })
+    assert.equal(none.error?.kind, 'not_found')
+  })
+
+  await t.test('mine of a block that is nowhere near fails not_found', async () => {
+    const r = await run(bot, 'mine:emerald_ore', {}, { deadlineMs: 20000 })
+    assert.equal(r.error?.kind, 'not_found', JSON.stringify(r.error))
+  })
+
+  await t.test('a short deadline ends mine:oak_log with kind deadline and the bot stops', async () => {
+    const r = await run(bot, 'mine:oak_log', { count: 64 }, { deadlineMs: 2500 })
+    assert.equal(r.ok, false)
+    assert.equal(r.error.kind, 'deadline')
+    assert.ok(r.wall_ms < 4000, `${r.wall_ms} ms`)
+    await assertStopped(bot)
+  })
+
+  await t.test('an abort cancels mine:stone with kind cancelled and the bot stops', async () => {
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(new SkillError('cancelled', 'test cancel')), 1500)
+    const r = await run(bot, 'mine:stone', { count: 64 }, { controller, deadlineMs: 60000 })
+    assert.equal(r.error?.kind, 'cancelled', JSON.stringify(r.error))
+    assert.equal(r.error.message, 'test cancel')
+    await assertStopped(bot)
+  })
+})

@@ -1,0 +1,153 @@
+'use strict'
+// explore and dig_down:<y> through a real bot: on the seeded survival world (a staircase from spawn to
+// y=40 that can be walked back up without digging, exploring in new directions) and on the flat stage
+// with lava placed around the path (the staircase steers around it, or stops, and never opens it).
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const path = require('path')
+const { setup, run, clearInventory, assertStopped, giveFixture, setBlockFixture, stopWorld, parseSkill, Vec3 } = require('./skill_helpers')
+const { SkillError, SkillInputError } = require('../runtime/errors')
+const { Movements, goals } = require(require.resolve('mineflayer-pathfinder', { paths: [path.join(__dirname, '..', '..', 'bridge')] }))
+
+const SEED = Number(process.env.SKILL_TEST_SEED || 3)
+
+/** Walk to `pos` with a pathfinder that may neither dig nor place blocks: only the staircase itself. */
+async function walkWithoutDigging (bot, pos, timeoutMs) {
+  const m = new Movements(bot)
+  m.canDig = false
+  m.allow1by1towers = false
+  m.allowParkour = false
+  m.scafoldingBlocks = []
+  const old = bot.pathfinder.movements
+  bot.pathfinder.setMovements(m)
+  const timer = setTimeout(() => bot.pathfinder.stop(), timeoutMs)
+  try {
+    await bot.pathfinder.goto(new goals.GoalBlock(pos.x, pos.y, pos.z))
+  } finally {
+    clearTimeout(timer)
+    bot.pathfinder.setMovements(old)
+  }
+}
+
+/** Every placed lava block is still lava and none of its neighbours was dug open. */
+function assertLavaSealed (bot, lava) {
+  const sides = [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]]
+  const isLava = new Set(lava.map(p => p.toString()))
+  for (const p of lava) {
+    assert.equal(bot.blockAt(p)?.name, 'lava', `lava at ${p}`)
+    for (const [dx, dy, dz] of sides) {
+      const q = p.offset(dx, dy, dz)
+      if (isLava.has(q.toString())) continue
+      const b = bot.blockAt(q)
+      assert.notEqual(b?.boundingBox, 'empty', `${q} next to lava at ${p} was dug open (${b?.name})`)
+    }
+  }
+}
+
+test('bad movement tokens are refused', async () => {
+  const registry = require(require.resolve('minecraft-data', { paths: [path.join(__dirname, '..', '..', 'bridge')] }))('1.21.4')
+  for (const token of ['dig_down', 'dig_down:abc', 'dig_down:4.5', 'dig_down:-65', 'dig_down:321', 'dig_down:1e2', 'explore:north']) {
+    assert.throws(() => parseSkill(token, {}, registry), e => e instanceof SkillInputError && e.kind === 'unknown_skill', token)
+  }
+  assert.throws(() => parseSkill('explore', { distance: 8 }, registry), e => e.kind === 'bad_arguments')
+  assert.throws(() => parseSkill('explore', { distance: 200 }, registry), e => e.kind === 'bad_arguments')
+  assert.equal(parseSkill('dig_down:-58', {}, registry).target, -58)
+  assert.equal(parseSkill('explore', {}, registry).args.distance, 48)
+})
+
+test('explore and dig_down in the survival world', { timeout: 240000 }, async (t) => {
+  const { world, serv, bot } = await setup({ seed: SEED, username: 'digger' })
+  t.after(() => stopWorld(world, bot))
+
+  await t.test('dig_down without a pickaxe fails missing_tool', async () => {
+    await clearInventory(serv, bot)
+    const r = await run(bot, 'dig_down:40', {}, { deadlineMs: 10000 })
+    assert.equal(r.error?.kind, 'missing_tool', JSON.stringify(r.error))
+  })
+
+  await t.test('dig_down:40 with a stone pickaxe reaches y<=40 by a staircase that walks back up', async () => {
+    await giveFixture(serv, bot, 'stone_pickaxe', 1, 0)
+    const start = bot.entity.position.floored()
+    const r = await run(bot, 'dig_down:40', {}, { deadlineMs: 150000 })
+    assert.ok(r.ok, JSON.stringify(r.error))
+    assert.ok(bot.entity.position.y <= 40.01, `y=${bot.entity.position.y}`)
+    assert.equal(r.detail.y, Math.floor(bot.entity.position.y))
+    assert.ok(r.detail.steps >= start.y - 40, JSON.stringify(r.detail))
+    assert.ok(r.progress.some(m => /staircase at y=/.test(m)))
+    assert.ok((r.inventory_delta.cobblestone || 0) > 0, JSON.stringify(r.inventory_delta))
+    // back up the same staircase with a pathfinder that may not dig or build
+    await walkWithoutDigging(bot, start, 60000)
+    assert.ok(bot.entity.position.floored().equals(start), `back at ${bot.entity.position.floored()}, start ${start}`)
+    // already there: nothing to dig
+    const again = await run(bot, `dig_down:${start.y + 5}`)
+    assert.ok(again.ok && again.detail.already_there, JSON.stringify(again))
+  })
+
+  await t.test('explore walks at least 16 blocks, and the next explore heads somewhere new', async () => {
+    const a = bot.entity.position.clone()
+    const r1 = await run(bot, 'explore', { distance: 32 }, { deadlineMs: 60000 })
+    assert.ok(r1.ok, JSON.stringify(r1.error))
+    const b = bot.entity.position.clone()
+    assert.ok(Math.hypot(b.x - a.x, b.z - a.z) >= 16, `moved ${a} -> ${b}`)
+    assert.ok(r1.detail.moved >= 16, JSON.stringify(r1.detail))
+    const r2 = await run(bot, 'explore', { distance: 32 }, { deadlineMs: 60000 })
+    assert.ok(r2.ok, JSON.stringify(r2.error))
+    const c = bot.entity.position.clone()
+    assert.ok(Math.hypot(c.x - b.x, c.z - b.z) >= 16, `moved ${b} -> ${c}`)
+    assert.ok(Math.hypot(c.x - a.x, c.z - a.z) >= 16, `the second explore came back to the first start: ${a} -> ${b} -> ${c}`)
+  })
+
+  await t.test('a deadline stops explore (kind deadline) and an abort stops dig_down (kind cancelled)', async () => {
+    const r = await run(bot, 'explore', { distance: 128 }, { deadlineMs: 2500 })
+    assert.equal(r.error?.kind, 'deadline', JSON.stringify(r.error))
+    await assertStopped(bot)
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(new SkillError('cancelled', 'stop digging')), 1500)
+    const c = await run(bot, 'dig_down:-50', {}, { controller, deadlineMs: 60000 })
+    assert.equal(c.error?.kind, 'cancelled', JSON.stringify(c.error))
+    await assertStopped(bot)
+  })
+})
+
+test('dig_down steers around lava and stops before opening it (flat stage)', { timeout: 150000 }, async (t) => {
+  const { world, serv, bot } = await setup({ seed: 1, world: 'flat', username: 'lavadigger' })
+  t.after(() => stopWorld(world, bot))
+  await giveFixture(serv, bot, 'iron_pickaxe', 1, 0)
+  await giveFixture(serv, bot, 'cobblestone', 16, 1)
+
+  await t.test('lava two steps ahead in three directions: the staircase takes the fourth', async () => {
+    const s = bot.entity.position.floored() // flat stage: grass at y=63, feet at 64
+    const lava = []
+    for (const d of [new Vec3(1, 0, 0), new Vec3(-1, 0, 0), new Vec3(0, 0, 1)]) {
+      // beside the third step's cut: the staircase in that direction would dig right next to it
+      const p = s.plus(d.scaled(3)).offset(0, -3, 0).plus(new Vec3(d.z, 0, d.x))
+      lava.push(p)
+      await setBlockFixture(serv, p, 'lava')
+    }
+    await bot.waitForTicks(5)
+    const r = await run(bot, `dig_down:${s.y - 6}`, {}, { deadlineMs: 60000 })
+    assert.ok(r.ok, JSON.stringify(r.error))
+    assert.ok(bot.entity.position.floored().z < s.z - 3, `went ${bot.entity.position.floored()} from ${s}`)
+    assertLavaSealed(bot, lava)
+  })
+
+  await t.test('a lava layer below: dig_down stops with a failure naming lava, the lava left sealed', async () => {
+    const s = bot.entity.position.floored()
+    const layerY = s.y - 4
+    const lava = []
+    for (let dx = -7; dx <= 7; dx++) {
+      for (let dz = -7; dz <= 7; dz++) {
+        const p = new Vec3(s.x + dx, layerY, s.z + dz)
+        lava.push(p)
+        await setBlockFixture(serv, p, 'lava')
+      }
+    }
+    await bot.waitForTicks(10)
+    const r = await run(bot, `dig_down:${s.y - 10}`, {}, { deadlineMs: 90000 })
+    assert.equal(r.ok, false)
+    assert.equal(r.error.kind, 'failed')
+    assert.match(r.error.message, /lava/)
+    assert.ok(bot.entity.position.y > layerY + 1, `the bot at ${bot.entity.position}`)
+    assertLavaSealed(bot, lava)
+  })
+})
