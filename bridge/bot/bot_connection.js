@@ -25,6 +25,11 @@ class BotConnection extends EventEmitter {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the bot could not join ${this.host}:${this.port} within ${timeoutMs / 1000} s`)), timeoutMs)
       this.once('bot', () => { clearTimeout(timer); resolve(this.bot) })
+      this.once('refused', err => {
+        clearTimeout(timer)
+        this.stop()
+        reject(new Error(`nothing accepts connections at ${this.host}:${this.port} (${err.code})`))
+      })
       this._connect()
     })
   }
@@ -45,7 +50,11 @@ class BotConnection extends EventEmitter {
     prepareBot(bot)
     this.bot = bot
     let lastHealth = null
-    bot.on('error', err => this.log(`bot error: ${err.message}`))
+    bot.on('error', err => {
+      this.log(`bot error: ${err.message}`)
+      // Nothing listens at the address at all: say so now rather than after the join timeout.
+      if (!this.everSpawned && err.code === 'ECONNREFUSED') this.emit('refused', err)
+    })
     bot.on('kicked', reason => this.emit('event', 'kicked', { reason: String(typeof reason === 'string' ? reason : JSON.stringify(reason)) }))
     bot.once('spawn', () => {
       this.connected = true

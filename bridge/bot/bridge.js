@@ -77,6 +77,8 @@ async function main () {
     connection.observer = createObserver(bot)
     try { connection.renderer?.close() } catch {}
     connection.renderer = createRenderer ? createRenderer(bot, { width: args.width, height: args.height }) : null
+    // The first frame loads the textures in the worker (about a second): pay that now, not on the agent's first step.
+    connection.renderer?.render({ labels: false }).catch(err => log(`renderer warm-up: ${err.message}`))
   })
   connection.on('event', (name, data) => log(`${name} ${JSON.stringify(data)}`))
 

@@ -65,7 +65,9 @@ function round (v, digits = 2) {
 
 function biomeAt (bot, pos) {
   try {
-    return bot.blockAt(pos)?.biome?.name || 'unknown'
+    // prismarine-block leaves the biome's name empty on 1.21.4; the registry knows it by id.
+    const biome = bot.blockAt(pos)?.biome
+    return biome?.name || bot.registry.biomes[biome?.id]?.name || 'unknown'
   } catch {
     return 'unknown'
   }

@@ -144,105 +144,18 @@ function skyState (timeOfDay) {
 const FACE_SHADE = new Float32Array([0.5, 1.0, 0.8, 0.8, 0.6, 0.6]) // down, up, north, south, west, east
 
 // ---------------------------------------------------------------- the renderer
-/**
- * Render one frame.
- * params: { eye: [x, y, z], yaw, pitch, width, height, fovDeg, viewDistance, timeOfDay, tints: {grass, foliage},
- *           entities: [...], labels: bool, rowStart?, rowEnd? }
- * out: { rgb: Uint8Array(w*h*3), labels: Uint16Array(w*h) | null }
- */
-function renderFrame (world, T, params, out) {
-  const W = params.width; const H = params.height
-  const rowStart = params.rowStart ?? 0; const rowEnd = params.rowEnd ?? H
-  const ox = params.eye[0]; const oy = params.eye[1]; const oz = params.eye[2]
-  const yaw = params.yaw; const pitch = params.pitch
-  const maxDist = params.viewDistance
-  const rgb = out.rgb; const lab = out.labels
-  const wantLabels = !!lab
-
-  // camera basis (mineflayer: yaw 0 looks at -Z, yaw grows counter-clockwise seen from above; pitch > 0 looks up)
-  const cp = Math.cos(pitch)
-  const fx = -Math.sin(yaw) * cp; const fy = Math.sin(pitch); const fz = -Math.cos(yaw) * cp
-  const rx = Math.cos(yaw); const rz = -Math.sin(yaw) // right = forward x (0, 1, 0), horizontal
-  const upx = -rz * fy; const upy = rz * fx - rx * fz; const upz = rx * fy // up = right x forward
-  const tanY = Math.tan((params.fovDeg ?? 70) * Math.PI / 360)
-  const tanX = tanY * W / H
-  const pixelAngle = 2 * tanY / H
-
-  const sky = skyState(params.timeOfDay)
-  const light = sky.light
-  const zen = sky.zenith; const hor = sky.horizon
-  const sunX = sky.sun[0]; const sunY = sky.sun[1]
-  const fogStart = maxDist * 0.72; const fogSpan = maxDist * 0.28
-
-  // tint table by class (0..3) -> rgb multipliers
-  const tintR = new Float32Array(4).fill(1); const tintG = new Float32Array(4).fill(1); const tintB = new Float32Array(4).fill(1)
-  const tg = params.tints?.grass || [0x91, 0xbd, 0x59]; const tf = params.tints?.foliage || [0x77, 0xab, 0x2f]; const tw = [0x3f, 0x76, 0xe4]
-  tintR[TINT_GRASS] = tg[0] / 255; tintG[TINT_GRASS] = tg[1] / 255; tintB[TINT_GRASS] = tg[2] / 255
-  tintR[TINT_FOLIAGE] = tf[0] / 255; tintG[TINT_FOLIAGE] = tf[1] / 255; tintB[TINT_FOLIAGE] = tf[2] / 255
-  tintR[TINT_WATER] = tw[0] / 255; tintG[TINT_WATER] = tw[1] / 255; tintB[TINT_WATER] = tw[2] / 255
-
+// The ray functions are created once per (world, tables) pair and reused for every frame.
+function createFrameRenderer (world, T) {
   const stateType = T.stateType; const stateLabel = T.stateLabel; const kind = T.kind; const flags = T.flags
   const nBoxes = T.nBoxes; const boxBounds = T.boxBounds; const boxTex = T.boxTex; const boxAff = T.boxAff
   const nPlanes = T.nPlanes; const planeData = T.planeData
   const texData = T.texData; const texAvg = T.texAvg; const texTint = T.texTint
   const waterTex = T.waterTex; const lavaTex = T.lavaTex; const waterLabel = T.waterLabel; const lavaLabel = T.lavaLabel
-  const minY = world.minY; const maxY = world.minY + world.height
-  const topY = world.topY
-  const columnSkip = params.columnSkip !== false // jumping over columns the ray passes above (a pure speed-up)
-
-  // ---- entities: world boxes binned into screen tiles
-  const ents = entityBoxes(params.entities || [], T.entityTextures)
-  const TILE = 16
-  const tilesX = Math.ceil(W / TILE); const tilesY = Math.ceil(H / TILE)
-  const tileLists = new Array(tilesX * tilesY).fill(null)
-  const NEAR = 0.05
-  const cz = new Float64Array(8); const cxs = new Float64Array(8); const cys = new Float64Array(8)
-  for (const eb of ents) {
-    const d = Math.hypot((eb.minX + eb.maxX) / 2 - ox, (eb.minY + eb.maxY) / 2 - oy, (eb.minZ + eb.maxZ) / 2 - oz)
-    if (d > maxDist + 2) continue
-    // screen rectangle of the entity's bounds clipped to the near plane: the front corners and the points
-    // where the box edges cross the near plane
-    let x0 = Infinity; let y0 = Infinity; let x1 = -Infinity; let y1 = -Infinity; let front = 0
-    for (let k = 0; k < 8; k++) {
-      const px = (k & 1 ? eb.maxX : eb.minX) - ox; const py = (k & 2 ? eb.maxY : eb.minY) - oy; const pz = (k & 4 ? eb.maxZ : eb.minZ) - oz
-      cz[k] = px * fx + py * fy + pz * fz
-      cxs[k] = px * rx + pz * rz
-      cys[k] = px * upx + py * upy + pz * upz
-      if (cz[k] >= NEAR) front++
-    }
-    if (front === 0) continue
-    const add = (xc, yc, zc) => {
-      const sx = (xc / zc / tanX + 1) * W / 2; const sy = (1 - yc / zc / tanY) * H / 2
-      if (sx < x0) x0 = sx; if (sx > x1) x1 = sx; if (sy < y0) y0 = sy; if (sy > y1) y1 = sy
-    }
-    for (let k = 0; k < 8; k++) {
-      if (cz[k] >= NEAR) add(cxs[k], cys[k], cz[k])
-      for (let bit = 1; bit < 8; bit <<= 1) {
-        const m = k | bit
-        if (m === k) continue
-        if ((cz[k] >= NEAR) !== (cz[m] >= NEAR)) {
-          const f = (NEAR - cz[k]) / (cz[m] - cz[k])
-          add(cxs[k] + (cxs[m] - cxs[k]) * f, cys[k] + (cys[m] - cys[k]) * f, NEAR)
-        }
-      }
-    }
-    const tx0 = Math.max(0, Math.floor(x0 / TILE)); const tx1 = Math.min(tilesX - 1, Math.floor(x1 / TILE))
-    const ty0 = Math.max(0, Math.floor(y0 / TILE)); const ty1 = Math.min(tilesY - 1, Math.floor(y1 / TILE))
-    if (tx0 > tx1 || ty0 > ty1) continue
-    for (let ty = ty0; ty <= ty1; ty++) {
-      for (let tx = tx0; tx <= tx1; tx++) {
-        const ti = ty * tilesX + tx
-        if (tileLists[ti] === null) tileLists[ti] = []
-        tileLists[ti].push(eb)
-      }
-    }
-  }
-
-  // camera in water / lava?
-  const eyeState = world.getState(Math.floor(ox), Math.floor(oy), Math.floor(oz))
-  const eyeFlags = flags[stateType[eyeState]]
-  const camInWater = (eyeFlags & F_WATER) !== 0
-  const camInLava = (eyeFlags & F_LAVA) !== 0
+  const tintR = new Float32Array(4); const tintG = new Float32Array(4); const tintB = new Float32Array(4)
+  // per-frame state shared with the ray functions below (defined once, so their call sites stay monomorphic)
+  let ox = 0; let oy = 0; let oz = 0; let pixelAngle = 0; let light = 1
+  let minY = -64; let maxY = 320; let topY = 0; let columnSkip = true
+  let camInWater = false; let camInLava = false
 
   // ---- per-ray results (closure scratch)
   let hitR = 0; let hitG = 0; let hitB = 0; let hitT = 0; let hitLabel = 0
@@ -526,64 +439,169 @@ function renderFrame (world, T, params, out) {
     return best
   }
 
-  const wd = [0x20 * light, 0x38 * light, 0x90 * light] // deep water colour
-  const fogR = camInWater ? wd[0] : hor[0]; const fogG = camInWater ? wd[1] : hor[1]; const fogB = camInWater ? wd[2] : hor[2]
-  const fs0 = camInWater ? 0 : fogStart; const fsp = camInWater ? 20 : fogSpan
-  const fogLimit = camInWater ? Math.min(maxDist, 24) : maxDist
+  return function render (params, out) {
+    const W = params.width; const H = params.height
+    const rowStart = params.rowStart ?? 0; const rowEnd = params.rowEnd ?? H
+    ox = params.eye[0]; oy = params.eye[1]; oz = params.eye[2]
+    const yaw = params.yaw; const pitch = params.pitch
+    const maxDist = params.viewDistance
+    const rgb = out.rgb; const lab = out.labels
+    const wantLabels = !!lab
 
-  for (let j = rowStart; j < rowEnd; j++) {
-    const sy = (1 - 2 * (j + 0.5) / H) * tanY
-    const tyRow = ((j / TILE) | 0) * tilesX
-    for (let i = 0; i < W; i++) {
-      const sx = (2 * (i + 0.5) / W - 1) * tanX
-      let dx = fx + rx * sx + upx * sy; let dy = fy + upy * sy; let dz = fz + rz * sx + upz * sy
-      const inv = 1 / Math.sqrt(dx * dx + dy * dy + dz * dz)
-      dx *= inv; dy *= inv; dz *= inv
-      // entities first: they bound the block trace
-      const list = tileLists[tyRow + ((i / TILE) | 0)]
-      let tEnt = Infinity
-      if (list !== null) tEnt = entityHit(list, dx, dy, dz, fogLimit)
-      const limit = tEnt < fogLimit ? tEnt : fogLimit
-      const hit = trace(dx, dy, dz, limit)
-      let r, g, b, tFinal, label
-      if (hit && hitT <= tEnt) { r = hitR; g = hitG; b = hitB; tFinal = hitT; label = hitLabel } else if (tEnt !== Infinity) {
-        r = entR; g = entG; b = entB; tFinal = tEnt; label = entLabel
-      } else {
-        // sky gradient
-        const h = dy < 0 ? 0 : (dy > 0.6 ? 1 : dy / 0.6)
-        r = hor[0] + (zen[0] - hor[0]) * h; g = hor[1] + (zen[1] - hor[1]) * h; b = hor[2] + (zen[2] - hor[2]) * h
-        tFinal = Infinity; label = 0
-        // sun and moon: squares around the sun direction (x, y, 0) and its opposite
-        const sd = dx * sunX + dy * sunY
-        if (sd > 0.99 || sd < -0.99) {
-          const across = dx * sunY - dy * sunX
-          if (dz < 0.055 && dz > -0.055 && across < 0.055 && across > -0.055) {
-            if (sd > 0) { r = 255; g = 250; b = 200 } else { r = 215; g = 220; b = 235 }
+    // camera basis (mineflayer: yaw 0 looks at -Z, yaw grows counter-clockwise seen from above; pitch > 0 looks up)
+    const cp = Math.cos(pitch)
+    const fx = -Math.sin(yaw) * cp; const fy = Math.sin(pitch); const fz = -Math.cos(yaw) * cp
+    const rx = Math.cos(yaw); const rz = -Math.sin(yaw) // right = forward x (0, 1, 0), horizontal
+    const upx = -rz * fy; const upy = rz * fx - rx * fz; const upz = rx * fy // up = right x forward
+    const tanY = Math.tan((params.fovDeg ?? 70) * Math.PI / 360)
+    const tanX = tanY * W / H
+    pixelAngle = 2 * tanY / H
+
+    const sky = skyState(params.timeOfDay)
+    light = sky.light
+    const zen = sky.zenith; const hor = sky.horizon
+    const sunX = sky.sun[0]; const sunY = sky.sun[1]
+    const fogStart = maxDist * 0.72; const fogSpan = maxDist * 0.28
+
+    // tint table by class (0..3) -> rgb multipliers
+    tintR.fill(1); tintG.fill(1); tintB.fill(1)
+    const tg = params.tints?.grass || [0x91, 0xbd, 0x59]; const tf = params.tints?.foliage || [0x77, 0xab, 0x2f]; const tw = [0x3f, 0x76, 0xe4]
+    tintR[TINT_GRASS] = tg[0] / 255; tintG[TINT_GRASS] = tg[1] / 255; tintB[TINT_GRASS] = tg[2] / 255
+    tintR[TINT_FOLIAGE] = tf[0] / 255; tintG[TINT_FOLIAGE] = tf[1] / 255; tintB[TINT_FOLIAGE] = tf[2] / 255
+    tintR[TINT_WATER] = tw[0] / 255; tintG[TINT_WATER] = tw[1] / 255; tintB[TINT_WATER] = tw[2] / 255
+
+    minY = world.minY; maxY = world.minY + world.height
+    topY = world.topY
+    columnSkip = params.columnSkip !== false // jumping over columns the ray passes above (a pure speed-up)
+
+    // ---- entities: world boxes binned into screen tiles
+    const ents = entityBoxes(params.entities || [], T.entityTextures)
+    const TILE = 16
+    const tilesX = Math.ceil(W / TILE); const tilesY = Math.ceil(H / TILE)
+    const tileLists = new Array(tilesX * tilesY).fill(null)
+    const NEAR = 0.05
+    const cz = new Float64Array(8); const cxs = new Float64Array(8); const cys = new Float64Array(8)
+    for (const eb of ents) {
+      const d = Math.hypot((eb.minX + eb.maxX) / 2 - ox, (eb.minY + eb.maxY) / 2 - oy, (eb.minZ + eb.maxZ) / 2 - oz)
+      if (d > maxDist + 2) continue
+      // screen rectangle of the entity's bounds clipped to the near plane: the front corners and the points
+      // where the box edges cross the near plane
+      let x0 = Infinity; let y0 = Infinity; let x1 = -Infinity; let y1 = -Infinity; let front = 0
+      for (let k = 0; k < 8; k++) {
+        const px = (k & 1 ? eb.maxX : eb.minX) - ox; const py = (k & 2 ? eb.maxY : eb.minY) - oy; const pz = (k & 4 ? eb.maxZ : eb.minZ) - oz
+        cz[k] = px * fx + py * fy + pz * fz
+        cxs[k] = px * rx + pz * rz
+        cys[k] = px * upx + py * upy + pz * upz
+        if (cz[k] >= NEAR) front++
+      }
+      if (front === 0) continue
+      const add = (xc, yc, zc) => {
+        const sx = (xc / zc / tanX + 1) * W / 2; const sy = (1 - yc / zc / tanY) * H / 2
+        if (sx < x0) x0 = sx; if (sx > x1) x1 = sx; if (sy < y0) y0 = sy; if (sy > y1) y1 = sy
+      }
+      for (let k = 0; k < 8; k++) {
+        if (cz[k] >= NEAR) add(cxs[k], cys[k], cz[k])
+        for (let bit = 1; bit < 8; bit <<= 1) {
+          const m = k | bit
+          if (m === k) continue
+          if ((cz[k] >= NEAR) !== (cz[m] >= NEAR)) {
+            const f = (NEAR - cz[k]) / (cz[m] - cz[k])
+            add(cxs[k] + (cxs[m] - cxs[k]) * f, cys[k] + (cys[m] - cys[k]) * f, NEAR)
           }
         }
-        if (camInWater) { r = fogR; g = fogG; b = fogB }
       }
-      // water between the eye and the hit
-      if (waterDepth > 0 || waterSurfT >= 0) {
-        const a = 1 - Math.exp(-waterDepth * 0.35)
-        if (tFinal === Infinity && !camInWater) { r = wd[0]; g = wd[1]; b = wd[2] } else { r += (wd[0] - r) * a; g += (wd[1] - g) * a; b += (wd[2] - b) * a }
-        if (waterSurfT >= 0) {
-          r = r * 0.45 + waterR * 0.55; g = g * 0.45 + waterG * 0.55; b = b * 0.45 + waterB * 0.55
-          tFinal = waterSurfT; label = firstLabel
+      const tx0 = Math.max(0, Math.floor(x0 / TILE)); const tx1 = Math.min(tilesX - 1, Math.floor(x1 / TILE))
+      const ty0 = Math.max(0, Math.floor(y0 / TILE)); const ty1 = Math.min(tilesY - 1, Math.floor(y1 / TILE))
+      if (tx0 > tx1 || ty0 > ty1) continue
+      for (let ty = ty0; ty <= ty1; ty++) {
+        for (let tx = tx0; tx <= tx1; tx++) {
+          const ti = ty * tilesX + tx
+          if (tileLists[ti] === null) tileLists[ti] = []
+          tileLists[ti].push(eb)
         }
       }
-      // fog
-      if (tFinal !== Infinity && tFinal > fs0) {
-        let f = (tFinal - fs0) / fsp
-        if (f > 1) f = 1
-        r += (fogR - r) * f; g += (fogG - g) * f; b += (fogB - b) * f
-      }
-      const o = (j * W + i) * 3
-      rgb[o] = r > 255 ? 255 : r; rgb[o + 1] = g > 255 ? 255 : g; rgb[o + 2] = b > 255 ? 255 : b
-      if (wantLabels) lab[j * W + i] = label
     }
+
+    // camera in water / lava?
+    const eyeState = world.getState(Math.floor(ox), Math.floor(oy), Math.floor(oz))
+    const eyeFlags = flags[stateType[eyeState]]
+    camInWater = (eyeFlags & F_WATER) !== 0
+    camInLava = (eyeFlags & F_LAVA) !== 0
+
+    const wd = [0x20 * light, 0x38 * light, 0x90 * light] // deep water colour
+    const fogR = camInWater ? wd[0] : hor[0]; const fogG = camInWater ? wd[1] : hor[1]; const fogB = camInWater ? wd[2] : hor[2]
+    const fs0 = camInWater ? 0 : fogStart; const fsp = camInWater ? 20 : fogSpan
+    const fogLimit = camInWater ? Math.min(maxDist, 24) : maxDist
+
+    for (let j = rowStart; j < rowEnd; j++) {
+      const sy = (1 - 2 * (j + 0.5) / H) * tanY
+      const tyRow = ((j / TILE) | 0) * tilesX
+      for (let i = 0; i < W; i++) {
+        const sx = (2 * (i + 0.5) / W - 1) * tanX
+        let dx = fx + rx * sx + upx * sy; let dy = fy + upy * sy; let dz = fz + rz * sx + upz * sy
+        const inv = 1 / Math.sqrt(dx * dx + dy * dy + dz * dz)
+        dx *= inv; dy *= inv; dz *= inv
+        // entities first: they bound the block trace
+        const list = tileLists[tyRow + ((i / TILE) | 0)]
+        let tEnt = Infinity
+        if (list !== null) tEnt = entityHit(list, dx, dy, dz, fogLimit)
+        const limit = tEnt < fogLimit ? tEnt : fogLimit
+        const hit = trace(dx, dy, dz, limit)
+        let r, g, b, tFinal, label
+        if (hit && hitT <= tEnt) { r = hitR; g = hitG; b = hitB; tFinal = hitT; label = hitLabel } else if (tEnt !== Infinity) {
+          r = entR; g = entG; b = entB; tFinal = tEnt; label = entLabel
+        } else {
+          // sky gradient
+          const h = dy < 0 ? 0 : (dy > 0.6 ? 1 : dy / 0.6)
+          r = hor[0] + (zen[0] - hor[0]) * h; g = hor[1] + (zen[1] - hor[1]) * h; b = hor[2] + (zen[2] - hor[2]) * h
+          tFinal = Infinity; label = 0
+          // sun and moon: squares around the sun direction (x, y, 0) and its opposite
+          const sd = dx * sunX + dy * sunY
+          if (sd > 0.99 || sd < -0.99) {
+            const across = dx * sunY - dy * sunX
+            if (dz < 0.055 && dz > -0.055 && across < 0.055 && across > -0.055) {
+              if (sd > 0) { r = 255; g = 250; b = 200 } else { r = 215; g = 220; b = 235 }
+            }
+          }
+          if (camInWater) { r = fogR; g = fogG; b = fogB }
+        }
+        // water between the eye and the hit
+        if (waterDepth > 0 || waterSurfT >= 0) {
+          const a = 1 - Math.exp(-waterDepth * 0.35)
+          if (tFinal === Infinity && !camInWater) { r = wd[0]; g = wd[1]; b = wd[2] } else { r += (wd[0] - r) * a; g += (wd[1] - g) * a; b += (wd[2] - b) * a }
+          if (waterSurfT >= 0) {
+            r = r * 0.45 + waterR * 0.55; g = g * 0.45 + waterG * 0.55; b = b * 0.45 + waterB * 0.55
+            tFinal = waterSurfT; label = firstLabel
+          }
+        }
+        // fog
+        if (tFinal !== Infinity && tFinal > fs0) {
+          let f = (tFinal - fs0) / fsp
+          if (f > 1) f = 1
+          r += (fogR - r) * f; g += (fogG - g) * f; b += (fogB - b) * f
+        }
+        const o = (j * W + i) * 3
+        rgb[o] = r > 255 ? 255 : r; rgb[o + 1] = g > 255 ? 255 : g; rgb[o + 2] = b > 255 ? 255 : b
+        if (wantLabels) lab[j * W + i] = label
+      }
+    }
+    return out
   }
-  return out
+}
+
+const renderers = new WeakMap() // world -> (tables -> render function)
+/**
+ * Render one frame.
+ * params: { eye: [x, y, z], yaw, pitch, width, height, fovDeg, viewDistance, timeOfDay, tints: {grass, foliage},
+ *           entities: [...], columnSkip?, rowStart?, rowEnd? }
+ * out: { rgb: Uint8Array(w*h*3), labels: Uint16Array(w*h) | null }; returns out.
+ */
+function renderFrame (world, T, params, out) {
+  let byTables = renderers.get(world)
+  if (!byTables) { byTables = new WeakMap(); renderers.set(world, byTables) }
+  let render = byTables.get(T)
+  if (!render) { render = createFrameRenderer(world, T); byTables.set(T, render) }
+  return render(params, out)
 }
 
 module.exports = { World, decodeColumn, renderFrame, skyState, ENTITY_LABEL_BASE }

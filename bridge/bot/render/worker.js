@@ -44,6 +44,7 @@ function warmUp () {
     renderFrame(world, tables, { eye: [7.5, 65.6, 7.5], yaw: k * 0.52, pitch: -0.3, width: 64, height: 64, fovDeg: 70, viewDistance: 48, timeOfDay: 6000, entities: [cow] }, out)
   }
   world.clear()
+  if (typeof global.gc === 'function' && process.env.LARM_RENDER_GC) global.gc()
 }
 
 function itemColour (name) {
