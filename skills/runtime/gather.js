@@ -81,6 +81,12 @@ function isOpen (block) {
   return !block || (block.boundingBox === 'empty' && !isFluid(block))
 }
 
+// Nothing left to dig: air or fluid. (Not isOpen: sugar cane, flowers and grass have no bounding box
+// but are blocks to dig.)
+function isGone (block) {
+  return !block || block.name === 'air' || block.name === 'cave_air' || block.name === 'void_air' || isFluid(block)
+}
+
 function exposed (bot, pos) {
   for (const [dx, dy, dz] of [[0, 1, 0], [0, -1, 0], [1, 0, 0], [-1, 0, 0], [0, 0, 1], [0, 0, -1]]) {
     if (isOpen(bot.blockAt(pos.offset(dx, dy, dz)))) return true
@@ -144,14 +150,14 @@ async function equipFor (ctx, block) {
 async function digAt (ctx, pos) {
   const { bot, signal } = ctx
   let block = bot.blockAt(pos)
-  if (!block || isOpen(block)) return true
+  if (isGone(block)) return true
   await equipFor(ctx, block)
   // mineflayer times the dig from the moment it starts: in the air (just after a step or a jump) it would be
   // five times slower for the whole dig, so land first
   const landStart = Date.now()
   while (!bot.entity.onGround && !bot.entity.isInWater && Date.now() - landStart < 1500) await sleep(signal, 50)
   block = bot.blockAt(pos)
-  if (!block || isOpen(block)) return true
+  if (isGone(block)) return true
   const t0 = Date.now()
   await abortable(signal, bot.dig(block, true), () => { try { bot.stopDigging() } catch {} })
   const start = Date.now()

@@ -5,6 +5,7 @@ const { SkillError } = require('./errors')
 const { goals, goto, sleep, abortable, throwIfAborted, bridgeRequire } = require('./common')
 const { helpers } = require('./gather')
 const { Vec3 } = bridgeRequire('vec3')
+const { Movements } = bridgeRequire('mineflayer-pathfinder')
 
 const { isFluid, digAt, chooseTool } = helpers
 
@@ -14,6 +15,7 @@ const LEG = 16 // blocks per path search: short legs keep every search small
 const HEADINGS = 16
 const MAX_HEADINGS_TRIED = 3
 const MAX_VISITED = 64
+const EXPLORE_DIG_COST = 6 // pathfinder's default is 1
 const COMPASS = ['east', 'south-east', 'south', 'south-west', 'west', 'north-west', 'north', 'north-east']
 
 function exploreState (bot) {
@@ -80,7 +82,32 @@ async function walkHeading (ctx, start, angle, distance) {
   return travelled
 }
 
-async function explore (ctx, _target, { distance }) {
+/**
+ * Pathfinder moves for exploring: the bot's own, but digging costs more, so that it walks around hills
+ * and out of holes instead of tunnelling (it still digs when there is no other way).
+ */
+function exploreMovements (bot) {
+  const base = bot.pathfinder.movements
+  const m = new Movements(bot)
+  for (const k of ['canDig', 'allow1by1towers', 'allowParkour', 'allowSprinting', 'maxDropDown', 'scafoldingBlocks']) {
+    if (base && k in base) m[k] = base[k]
+  }
+  m.digCost = EXPLORE_DIG_COST
+  return m
+}
+
+async function explore (ctx, target, args) {
+  const { bot } = ctx
+  const base = bot.pathfinder.movements
+  bot.pathfinder.setMovements(exploreMovements(bot))
+  try {
+    return await exploreWith(ctx, target, args)
+  } finally {
+    if (base) bot.pathfinder.setMovements(base)
+  }
+}
+
+async function exploreWith (ctx, _target, { distance }) {
   const { bot } = ctx
   const state = exploreState(bot)
   const start = bot.entity.position.clone()
@@ -207,7 +234,11 @@ async function stepTo (ctx, q) {
     } catch (err) {
       if (!(err instanceof SkillError) || err.kind !== 'unreachable') throw err
     }
-    if (bot.entity.position.floored().equals(q)) return true
+    if (bot.entity.position.floored().equals(q)) {
+      const landStart = Date.now() // land on the step before the next dig (and before returning)
+      while (!bot.entity.onGround && Date.now() - landStart < 1500) await sleep(ctx.signal, 50)
+      return true
+    }
     await sleep(ctx.signal, 200)
   }
   return bot.entity.position.floored().equals(q)

@@ -42,6 +42,15 @@ async function main () {
   }
   const elapsed = (performance.now() - t0) / 1000
   lag.disable()
+  // the same time with the bot turning but no frames: the event loop delay of the server + bot alone
+  const idle = monitorEventLoopDelay({ resolution: 5 })
+  idle.enable()
+  const t1 = performance.now()
+  for (let i = 0; performance.now() - t1 < elapsed * 1000; i++) {
+    await bot.look(i / 40 * 2 * Math.PI, 0, true)
+    await new Promise(resolve => setTimeout(resolve, 1000 / 30))
+  }
+  idle.disable()
   const out = {
     fps: r2(frames / elapsed),
     p50_ms: r2(pct(total, 50)),
@@ -50,6 +59,7 @@ async function main () {
     main_thread_ms_p99: r2(pct(main, 99)),
     worker_render_ms_p50: r2(pct(worker, 50)),
     event_loop_delay_p99_ms: r2(lag.percentile(99) / 1e6),
+    event_loop_delay_p99_ms_without_frames: r2(idle.percentile(99) / 1e6),
     width,
     height,
     labels,

@@ -45,7 +45,7 @@ function createRenderer (bot, options = {}) {
   checkSize(width, height)
   const fovDeg = options.fovDeg ?? 70
   const viewDistance = options.viewDistance ?? 48
-  const worker = new Worker(path.join(__dirname, 'worker.js'), process.env.LARM_RENDER_GC ? { execArgv: ['--expose-gc'] } : {})
+  const worker = new Worker(path.join(__dirname, 'worker.js'))
   worker.unref() // the bot's connection keeps the process alive, not the renderer
   let closed = false
   let failure = null

@@ -21,30 +21,41 @@ function init () {
   parentPort.postMessage({ type: 'ready', ms: Date.now() - t0, types: tables.nTypes, textures: tables.nTex })
 }
 
-// Render a few small frames of a made-up scene so that the first real frame runs compiled code.
+// Render small frames of a made-up scene that has every kind of surface (cubes, cut-outs, plants, slabs,
+// water, lava, entities, unloaded neighbours) so that the first real frame runs optimised code.
 function warmUp () {
   const reg = assets.registry
   const id = name => reg.blocksByName[name].defaultState
-  const col = new Uint16Array(384 * 256)
-  for (let y = -64; y < 64; y++) {
-    for (let i = 0; i < 256; i++) {
-      const x = i & 15; const z = i >> 4
-      let s = y < 60 ? id('stone') : y < 63 ? id('dirt') : id('grass_block')
-      if (y >= 61 && x < 5) s = id('water')
-      col[((y + 64) << 8) | i] = s
-      if (y === 63 && x === 8 && z === 8) col[((y + 1 + 64) << 8) | i] = id('short_grass')
-      if (y === 63 && x === 10 && z === 4) for (let k = 1; k < 6; k++) col[((y + k + 64) << 8) | i] = k < 4 ? id('oak_log') : id('oak_leaves')
+  const pick = ['stone', 'dirt', 'sand', 'oak_log', 'oak_leaves', 'glass', 'short_grass', 'poppy', 'sugar_cane', 'oak_slab',
+    'torch', 'oak_stairs', 'wheat', 'crafting_table', 'furnace', 'lava', 'water', 'seagrass', 'coal_ore']
+  for (let cx = -1; cx <= 1; cx++) {
+    for (let cz = -1; cz <= 1; cz++) {
+      if (cx === 1 && cz === 1) continue // an unloaded column
+      const col = new Uint16Array(384 * 256)
+      for (let i = 0; i < 256; i++) {
+        const x = i & 15; const z = i >> 4
+        const h = 60 + ((x * 7 + z * 3 + cx * 5 + cz * 11) % 5)
+        for (let y = -64; y <= h; y++) col[((y + 64) << 8) | i] = y < h - 3 ? id('stone') : y < h ? id('dirt') : id('grass_block')
+        if ((x + z) % 3 === 0) col[((h + 1 + 64) << 8) | i] = id(pick[(x * 3 + z + cx + cz * 2 + 9) % pick.length])
+        if (x < 4 && z < 4) for (let y = h - 2; y <= h; y++) col[((y + 64) << 8) | i] = id('water')
+        if (x === 12 && z === 12) for (let y = h + 1; y < h + 7; y++) col[((y + 64) << 8) | i] = y < h + 4 ? id('oak_log') : id('oak_leaves')
+      }
+      world.setColumn(cx, cz, col, -64, 384)
     }
   }
-  world.setColumn(0, 0, col, -64, 384)
   const out = { rgb: new Uint8Array(64 * 64 * 3), labels: new Uint16Array(64 * 64) }
-  const cow = { x: 12, y: 64, z: 12, yaw: 1, name: 'cow', w: 0.9, h: 1.4, label: 1 }
-  const n = Number(process.env.LARM_RENDER_WARMUP || 12)
+  const entities = [
+    { x: 4, y: 65, z: 4, yaw: 1, name: 'cow', w: 0.9, h: 1.4, label: 0x8001 },
+    { x: 10, y: 65, z: 2, yaw: 2, name: 'sheep', w: 0.9, h: 1.3, label: 0x8002 },
+    { x: 3, y: 65, z: 12, yaw: 0, name: 'item', w: 0.25, h: 0.25, label: 0x8003, colour: 0x808080 },
+    { x: 8, y: 65, z: 14, yaw: 0, name: 'zombie', w: 0.6, h: 1.95, label: 0x8004 }
+  ]
+  const n = 24
   for (let k = 0; k < n; k++) {
-    renderFrame(world, tables, { eye: [7.5, 65.6, 7.5], yaw: k * 0.52, pitch: -0.3, width: 64, height: 64, fovDeg: 70, viewDistance: 48, timeOfDay: 6000, entities: [cow] }, out)
+    const eye = k % 6 === 5 ? [1.5, 62.5, 1.5] : [7.5 + (k % 3), 67.6, 7.5 - (k % 4)] // sometimes under water
+    renderFrame(world, tables, { eye, yaw: k * 0.9, pitch: -0.6 + (k % 5) * 0.35, width: 64, height: 64, fovDeg: 70, viewDistance: 48, timeOfDay: k * 1000, entities }, out)
   }
   world.clear()
-  if (typeof global.gc === 'function' && process.env.LARM_RENDER_GC) global.gc()
 }
 
 function itemColour (name) {
