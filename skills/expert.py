@@ -14,9 +14,31 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from skills.minecraft_data import PICKAXE_TIERS, MinecraftData, Recipe, load
+from skills.vocabulary import GameData, game_data, harvest_tier
 
 Action = tuple[str, dict[str, int]]  # (token, args)
+PICKAXE_TIERS = ["wooden_pickaxe", "stone_pickaxe", "iron_pickaxe", "diamond_pickaxe", "netherite_pickaxe"]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One crafting recipe variant: ingredient counts by item name, items made per craft, needs a table."""
+
+    result: str
+    count: int
+    ingredients: dict[str, int]
+    needs_table: bool
+
+
+def recipes_for(item: str, data: GameData) -> list[Recipe]:
+    return [Recipe(item, data.recipe_yield[item], counts, wide)
+            for counts, wide in zip(data.recipes.get(item, []), data.recipe_3x3.get(item, []))]
+
+
+def min_pickaxe(block: str) -> str | None:
+    """The weakest pickaxe that harvests `block` (None: a hand will do)."""
+    tier = harvest_tier(block)
+    return tier[:-1] if tier and tier[:-1] in PICKAXE_TIERS else None
 
 # Where mined things come from: item -> (block to mine, depth band (y) where it is common or None: surface).
 MINED: dict[str, tuple[str, int | None]] = {
@@ -51,8 +73,8 @@ class ExpertMemory:
 class ExpertPlanner:
     """Chooses skill tokens to obtain `target` (enchanted when `enchant`)."""
 
-    def __init__(self, target: str = "diamond_sword", enchant: bool = True, data: MinecraftData | None = None) -> None:
-        self.data = data or load()
+    def __init__(self, target: str = "diamond_sword", enchant: bool = True, data: GameData | None = None) -> None:
+        self.data = data or game_data()
         self.target = target
         self.enchant = enchant
         self.memory = ExpertMemory()
@@ -202,7 +224,7 @@ class ExpertPlanner:
         return (f"smelt:{item}", {"count": min(64, count)})
 
     def mine_block(self, block: str, count: int, state: dict, inv: Counter) -> Action | None:
-        pickaxe = self.data.min_pickaxe(block)
+        pickaxe = min_pickaxe(block)
         if pickaxe and not _has_tier(inv, pickaxe):
             return self.obtain(pickaxe, 1, state, Counter(inv))
         band = next((b for item, (blk, b) in MINED.items() if blk == block), None)
@@ -214,7 +236,7 @@ class ExpertPlanner:
 
     def _best_recipe(self, item: str, state: dict, inv: Counter) -> Recipe | None:
         """The recipe variant closest to done: held ingredients first, then ones whose source is near."""
-        recipes = self.data.recipes.get(item)
+        recipes = recipes_for(item, self.data)
         if not recipes:
             return None
 
@@ -245,7 +267,7 @@ class ExpertPlanner:
             return True
         if item.endswith("_log") or depth > 6:
             return False
-        return any(all(self._obtainable(i, depth + 1) for i in r.ingredients) for r in self.data.recipes.get(item, []))
+        return any(all(self._obtainable(i, depth + 1) for i in r.ingredients) for r in recipes_for(item, self.data))
 
     def _planks_kind(self, state: dict, inv: Counter) -> str:
         log = max(LOGS, key=lambda name: (inv[name], _count(state, name)))

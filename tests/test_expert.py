@@ -12,10 +12,10 @@ from collections import Counter
 
 import pytest
 
-from skills.expert import ExpertPlanner
-from skills.minecraft_data import load
+from skills.expert import PICKAXE_TIERS, ExpertPlanner, min_pickaxe, recipes_for
+from skills.vocabulary import game_data
 
-DATA = load()
+DATA = game_data()
 DROPS = {"stone": "cobblestone", "coal_ore": "coal", "iron_ore": "raw_iron", "diamond_ore": "diamond",
          "lapis_ore": "lapis_lazuli", "oak_log": "oak_log", "birch_log": "birch_log", "sugar_cane": "sugar_cane",
          "obsidian": "obsidian", "sand": "sand"}
@@ -49,7 +49,6 @@ class PaperWorld:
                 "nearby_entities": [{"name": "cow", "kind": "animal"}] if self.y >= 55 else []}
 
     def has_tier(self, pickaxe: str | None) -> bool:
-        from skills.minecraft_data import PICKAXE_TIERS
         return pickaxe is None or any(self.inv[p] for p in PICKAXE_TIERS[PICKAXE_TIERS.index(pickaxe):])
 
     def apply(self, token: str, args: dict) -> tuple[bool, str]:
@@ -58,7 +57,7 @@ class PaperWorld:
         if verb == "mine":
             if self.near().get(target, 0) <= 0:
                 return False, "not_found"
-            if not self.has_tier(DATA.min_pickaxe(target)):
+            if not self.has_tier(min_pickaxe(target)):
                 return False, "missing_tool"
             take = min(n, self.near()[target])
             self.inv[DROPS[target]] += take * (4 if target == "lapis_ore" else 1)
@@ -67,8 +66,8 @@ class PaperWorld:
                 self.placed[target] -= take
             return True, ""
         if verb == "craft":
-            for _ in range(-(-n // DATA.recipes[target][0].count)):
-                ok = [r for r in DATA.recipes[target] if all(self.inv[i] >= c for i, c in r.ingredients.items())]
+            for _ in range(-(-n // recipes_for(target, DATA)[0].count)):
+                ok = [r for r in recipes_for(target, DATA) if all(self.inv[i] >= c for i, c in r.ingredients.items())]
                 if not ok:
                     return False, "missing_items"
                 r = ok[0]
