@@ -5,7 +5,7 @@ const { SkillError } = require('./errors')
 const { goals, sleep, abortable, throwIfAborted, inventoryCounts } = require('./common')
 const { helpers } = require('./gather')
 
-const { pickUpNear } = helpers
+const { pickUpNear, present } = helpers
 
 const KILLABLE = new Set(['cow', 'sheep', 'pig', 'chicken'])
 const MOB_SEARCH_RADIUS = 48
@@ -28,10 +28,6 @@ function bestWeapon (bot) {
   return { item: null, damage: 1, speed: 4 }
 }
 
-// The same entity object while mineflayer still tracks it (see gather.js: a late packet can recreate an id).
-function present (bot, entity) {
-  return bot.entities[entity.id] === entity && entity.isValid !== false
-}
 
 function eyeDistance (bot, entity) {
   const eye = bot.entity.position.offset(0, bot.entity.eyeHeight ?? 1.62, 0)
@@ -53,22 +49,27 @@ async function kill (ctx, target) {
   ctx.progress(`chasing a ${target} ${Math.round(mob.position.distanceTo(bot.entity.position))} blocks away with ${weapon.item ? weapon.item.name : 'bare hands'}`)
 
   let dead = false
-  const onDead = e => { if (e === mob) dead = true }
+  const onDead = e => { if (e.id === mob.id) dead = true }
   bot.on('entityDead', onDead)
   let hits = 0
   let lastHit = 0
   let lastProgress = Date.now()
   let deathPos = mob.position.clone()
+  let followed = null
   try {
-    bot.pathfinder.setGoal(new goals.GoalFollow(mob, 1.5), true)
     while (!dead && present(bot, mob)) {
       throwIfAborted(signal)
-      deathPos = mob.position.clone()
+      const current = bot.entities[mob.id] // mineflayer may replace the object when it re-spawns for the bot
+      if (current !== followed) {
+        followed = current
+        bot.pathfinder.setGoal(new goals.GoalFollow(current, 1.5), true)
+      }
+      deathPos = current.position.clone()
       const now = Date.now()
-      if (eyeDistance(bot, mob) <= ATTACK_REACH && now - lastHit >= interval) {
-        await abortable(signal, bot.lookAt(mob.position.offset(0, (mob.height || 1) * 0.6, 0), true))
+      if (eyeDistance(bot, current) <= ATTACK_REACH && now - lastHit >= interval) {
+        await abortable(signal, bot.lookAt(current.position.offset(0, (current.height || 1) * 0.6, 0), true))
         if (dead || !present(bot, mob)) break
-        bot.attack(mob)
+        bot.attack(current)
         hits++
         lastHit = Date.now()
         lastProgress = lastHit

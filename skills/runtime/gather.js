@@ -94,6 +94,17 @@ function exposed (bot, pos) {
   return false
 }
 
+/**
+ * Digging straight down is only safe onto solid ground: a block right under the bot's feet column whose
+ * own floor is air, water or lava is left alone (vanilla's first rule of mining).
+ */
+function unsafeUnderFeet (bot, pos) {
+  const feet = bot.entity.position.floored()
+  if (pos.x !== feet.x || pos.z !== feet.z || pos.y >= feet.y) return false
+  const below = bot.blockAt(pos.offset(0, -1, 0))
+  return !below || below.boundingBox !== 'block' || isFluid(below)
+}
+
 function toolNames (registry, harvestTools) {
   return Object.keys(harvestTools || {}).map(id => registry.items[id]?.name).filter(Boolean)
 }
@@ -183,10 +194,12 @@ function itemEntities (bot, center, radius, names) {
   return out.sort((a, b) => a.position.distanceTo(here) - b.position.distanceTo(here))
 }
 
-// An entity is still there while mineflayer holds that same object (a late move packet after a destroy
-// makes mineflayer create a new, nameless entity under the old id).
+// An entity is still there while mineflayer holds an entity of that kind under its id. (A late move packet
+// after a destroy makes mineflayer create a new, nameless entity under the old id; a spawn packet sent
+// again when the bot comes back into range replaces the object with a new one of the same kind.)
 function present (bot, entity) {
-  return bot.entities[entity.id] === entity && entity.isValid !== false
+  const now = bot.entities[entity.id]
+  return !!now && now.isValid !== false && now.name === entity.name
 }
 
 /**
@@ -221,7 +234,7 @@ async function pickUpNear (ctx, center, { names = null, radius = DROP_RADIUS, ma
     if (present(bot, target)) {
       // still there: step right onto it once, then give up on it
       try {
-        const q = target.position
+        const q = (bot.entities[target.id] || target).position
         await goto(ctx, new goals.GoalBlock(Math.floor(q.x), Math.floor(q.y + 0.2), Math.floor(q.z)))
         const t2 = Date.now()
         while (present(bot, target) && Date.now() - t2 < 1000) await sleep(signal, 50)
@@ -265,6 +278,7 @@ async function mine (ctx, target, { count }) {
     const pos = candidates[0].p
     const block = bot.blockAt(pos)
     if (!block || !ids.includes(block.type)) { failed.add(pos.toString()); continue }
+    if (unsafeUnderFeet(bot, pos)) { failed.add(pos.toString()); ctx.log(`skipping ${pos}: digging it would drop the bot into a hole or a fluid`); continue }
     chooseTool(bot, block) // fail early (missing_tool) before walking anywhere
     try {
       if (!withinReach(bot, pos)) {
@@ -304,9 +318,9 @@ async function collect (ctx, target, { count }) {
   const { bot, signal } = ctx
   const before = inventoryCounts(bot)
   const gained = () => gainedOf(before, inventoryCounts(bot), [target])
-  const present = itemEntities(bot, bot.entity.position, ITEM_RADIUS, [target])
-  if (present.length === 0) throw new SkillError('not_found', `no dropped ${target} within ${ITEM_RADIUS} blocks`)
-  ctx.progress(`${present.length} dropped ${target} nearby`)
+  const lying = itemEntities(bot, bot.entity.position, ITEM_RADIUS, [target])
+  if (lying.length === 0) throw new SkillError('not_found', `no dropped ${target} within ${ITEM_RADIUS} blocks`)
+  ctx.progress(`${lying.length} dropped ${target} nearby`)
   const skipped = new Set()
   for (let round = 0; round < 32 && gained() < count; round++) {
     throwIfAborted(signal)
@@ -318,7 +332,7 @@ async function collect (ctx, target, { count }) {
     else ctx.progress(`picked up ${target}: ${gained()} so far`)
   }
   const got = gained()
-  if (got === 0) throw new SkillError('unreachable', `could not reach any of the ${present.length} dropped ${target}`)
+  if (got === 0) throw new SkillError('unreachable', `could not reach any of the ${lying.length} dropped ${target}`)
   return { gained: got }
 }
 
@@ -347,7 +361,7 @@ const defs = [
 
 // Shared with movement.js and combat.js (not verbs: the runner only reads the array's elements).
 Object.defineProperty(defs, 'helpers', {
-  value: { GoalReach, withinReach, blockFamily, dropNames, chooseTool, equipFor, digAt, pickUpNear, itemEntities, isFluid, isOpen, REACH }
+  value: { present, GoalReach, withinReach, blockFamily, dropNames, chooseTool, equipFor, digAt, pickUpNear, itemEntities, isFluid, isOpen, REACH }
 })
 
 module.exports = defs

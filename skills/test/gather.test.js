@@ -3,7 +3,7 @@
 // only with a pickaxe, ore tiers, dropped items, bad tokens, a deadline and a cancel.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { setup, run, clearInventory, assertStopped, giveFixture, makeItem, stopWorld, parseSkill, inventoryCounts, Vec3 } = require('./skill_helpers')
+const { setup, run, clearInventory, assertStopped, giveFixture, setBlockFixture, makeItem, waitFor, stopWorld, parseSkill, inventoryCounts, Vec3 } = require('./skill_helpers')
 const { SkillError, SkillInputError } = require('../runtime/errors')
 
 const SEED = Number(process.env.SKILL_TEST_SEED || 1)
@@ -66,11 +66,23 @@ test('gather skills in the survival world', { timeout: 240000 }, async (t) => {
     assert.match(r.error.message, /stone_pickaxe/)
   })
 
-  await t.test('mine:iron_ore with a stone pickaxe gains raw iron', async () => {
+  await t.test('mine:iron_ore with a stone pickaxe also takes a deepslate_iron_ore (one ore family)', async () => {
     await giveFixture(serv, bot, 'stone_pickaxe', 1, 1)
+    const spot = bot.entity.position.floored().offset(2, 0, 0)
+    await setBlockFixture(serv, spot, 'deepslate_iron_ore')
+    await setBlockFixture(serv, spot.offset(0, 1, 0), 'air') // an open face: the nearest iron ore of all
+    await waitFor(() => bot.blockAt(spot)?.name === 'deepslate_iron_ore', 3000, 'the placed ore')
     const r = await run(bot, 'mine:iron_ore', {}, { deadlineMs: 90000 })
     assert.ok(r.ok, JSON.stringify(r.error))
     assert.ok(r.inventory_delta.raw_iron >= 1, JSON.stringify(r.inventory_delta))
+    assert.deepEqual(r.detail.positions[0], [spot.x, spot.y, spot.z])
+    assert.equal(bot.heldItem?.name, 'stone_pickaxe')
+  })
+
+  await t.test('mine:iron_ore count 2 finds the world\'s own iron ore', async () => {
+    const r = await run(bot, 'mine:iron_ore', { count: 2 }, { deadlineMs: 90000 })
+    assert.ok(r.ok, JSON.stringify(r.error))
+    assert.ok(r.inventory_delta.raw_iron >= 2, JSON.stringify(r.inventory_delta))
   })
 
   await t.test('collect:stick picks up dropped sticks; collect:diamond finds none', async () => {

@@ -39,13 +39,14 @@ async function clearInventory (serv, bot) {
   await helpers.waitFor(() => Object.keys(inventoryCounts(bot)).length === 0, 3000, 'an empty inventory')
 }
 
-/** The bot stands still: no pathfinder goal, no digging, position unchanged over `ms`. */
+/** The bot has stopped: no pathfinder goal, no digging, no walking over `ms`. */
 async function assertStopped (bot, ms = 1000) {
   await new Promise(resolve => setTimeout(resolve, 600)) // momentum, or a fall that was under way
   const p0 = bot.entity.position.clone()
   await new Promise(resolve => setTimeout(resolve, ms))
-  const moved = bot.entity.position.distanceTo(p0)
-  const state = { moving: bot.pathfinder.isMoving(), goal: !!bot.pathfinder.goal, digging: !!bot.targetDigBlock, moved }
+  // horizontal only: a bot left in water sinks or bobs, which is not walking
+  const moved = Math.hypot(bot.entity.position.x - p0.x, bot.entity.position.z - p0.z)
+  const state = { moving: bot.pathfinder.isMoving(), goal: !!bot.pathfinder.goal, digging: !!bot.targetDigBlock, moved, inWater: bot.entity.isInWater, onGround: bot.entity.onGround }
   if (state.moving || state.goal || state.digging || moved > 0.2) throw new Error(`the bot did not stop: ${JSON.stringify(state)}`)
 }
 
