@@ -123,10 +123,14 @@ class ExpertPlanner:
                                 lambda s, inv: self.obtain("book", 1, s, inv)))
         # What the deep part of the tree needs from the surface, gathered before the first descent.
         stages.append(Stage("supplies", lambda s, inv: _y(s) < SURFACE_Y - 10 or has(*PICKAXE_TIERS[2:])(s, inv)
-                            or (inv["stick"] >= 6 and inv["crafting_table"] >= 1),
-                            lambda s, inv: self.obtain("stick", 6, s, inv) or self.obtain("crafting_table", 1, s, inv)))
+                            or (inv["stick"] >= 12 and inv["crafting_table"] >= 2),
+                            lambda s, inv: self.obtain("stick", 12, s, inv) or self.obtain("crafting_table", 2, s, inv)))
         stages += [
             Stage("iron pickaxe", has(*PICKAXE_TIERS[2:]), lambda s, inv: self.obtain("iron_pickaxe", 1, s, inv)),
+            # Stone and deepslate are dug with the cheapest adequate pickaxe (the skills spare better ones):
+            # keep a stone pickaxe, so the iron one lasts until the diamonds.
+            Stage("spare stone pickaxe", lambda s, inv: inv["stone_pickaxe"] > 0 or self.done(s) or has(self.target)(s, inv),
+                  lambda s, inv: self.obtain("stone_pickaxe", 1, s, inv)),
         ]
         if self.enchant:
             stages += [
