@@ -57,7 +57,10 @@ WORLD_LOGS = ["oak_log", "birch_log"]
 LOGS = ["oak_log", "birch_log", "spruce_log", "jungle_log", "acacia_log", "dark_oak_log", "cherry_log", "mangrove_log"]
 SMELTED = {"iron_ingot": "raw_iron", "gold_ingot": "raw_gold", "glass": "sand", "charcoal": "oak_log", "cooked_beef": "beef"}
 KILLED = {"leather": "cow", "beef": "cow"}
-FUELS = ["coal", "charcoal"] + [f"{w}_planks" for w in ("oak", "birch", "spruce", "jungle", "acacia", "dark_oak", "cherry", "mangrove")]
+WOODS = ("oak", "birch", "spruce", "jungle", "acacia", "dark_oak", "cherry", "mangrove")
+# Items smelted per fuel item (vanilla burn time / 200 ticks), for the fuels the smelt skill uses.
+FUEL_ITEMS = {"coal": 8.0, "charcoal": 8.0, "stick": 0.5, **{f"{w}_planks": 1.5 for w in WOODS},
+              **{f"{w}_log": 1.5 for w in WOODS}}
 EDIBLE = ["cooked_beef", "cooked_porkchop", "bread", "cooked_mutton", "beef", "porkchop", "mutton", "apple", "carrot", "baked_potato"]
 SURFACE_Y = 55  # at or above: on (or near) the surface
 HUNGRY = 8
@@ -215,12 +218,16 @@ class ExpertPlanner:
         action = self.obtain(source, count, state, inv)
         if action:
             return action
-        if not any(inv[f] for f in FUELS) and not any(inv[log] for log in LOGS):
-            if _near(state, "coal_ore") or _near(state, "deepslate_coal_ore"):
-                return self.mine_block("coal_ore", 1, state, inv)
+        capacity = _fuel_capacity(inv)
+        if capacity < 1:
+            for ore in ("coal_ore", "deepslate_coal_ore"):
+                if _near(state, ore):
+                    return self.mine_block(ore, 1, state, inv)
             action = self.obtain(self._planks_kind(state, inv), 4, state, inv)
             if action:
                 return action
+            capacity = 6
+        count = min(count, int(capacity))  # smelt what the fuel allows now; the rest comes next time
         if not (_near(state, "furnace") or inv["furnace"]):
             action = self.obtain("furnace", 1, state, inv)
             if action:
@@ -321,6 +328,11 @@ def _count(state: dict, block: str) -> int:
 
 def _near(state: dict, block: str) -> bool:
     return _count(state, block) > 0
+
+
+def _fuel_capacity(inv: Counter) -> float:
+    """How many items the fuel in the inventory smelts."""
+    return sum(inv[name] * per for name, per in FUEL_ITEMS.items())
 
 
 def _deeper(state: dict) -> int:

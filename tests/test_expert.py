@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from skills.expert import PICKAXE_TIERS, ExpertPlanner, min_pickaxe, recipes_for
+from skills.expert import FUEL_ITEMS, PICKAXE_TIERS, ExpertPlanner, min_pickaxe, recipes_for
 from skills.vocabulary import game_data
 
 DATA = game_data()
@@ -81,14 +81,19 @@ class PaperWorld:
             return True, ""
         if verb == "smelt":
             src = {"iron_ingot": "raw_iron"}[target]
-            fuel = next((f for f in ("coal", "oak_planks", "birch_planks", "oak_log", "birch_log") if self.inv[f]), None)
-            if self.inv[src] < n or not fuel or not (self.placed["furnace"] or self.inv["furnace"]):
+            need = float(n)  # the skill's rule: enough fuel for every item, burning the cheapest first
+            fuel = {f: self.inv[f] for f in sorted(FUEL_ITEMS, key=FUEL_ITEMS.get) if self.inv[f] > 0}
+            if self.inv[src] < n or sum(c * FUEL_ITEMS[f] for f, c in fuel.items()) < need or \
+                    not (self.placed["furnace"] or self.inv["furnace"]):
                 return False, "missing_items"
             if not self.placed["furnace"]:
                 self.inv["furnace"] -= 1
                 self.placed["furnace"] += 1
+            for f in fuel:
+                while need > 0 and self.inv[f] > 0:
+                    self.inv[f] -= 1
+                    need -= FUEL_ITEMS[f]
             self.inv[src] -= n
-            self.inv[fuel] -= 1
             self.inv[target] += n
             return True, ""
         if verb == "kill":
@@ -192,3 +197,13 @@ def test_eats_when_hungry() -> None:
     world.inv["beef"] = 2
     world.food = 5
     assert ExpertPlanner().next_action(world.state()) == ("eat:beef", {})
+
+
+def test_smelts_only_what_its_fuel_allows() -> None:
+    """Seen on seed 4: 3 raw iron and fuel for 2.5 items (1 planks, 2 sticks) must not loop on a failing smelt."""
+    world = PaperWorld()
+    world.inv.update({"raw_iron": 3, "oak_planks": 1, "stick": 2, "stone_pickaxe": 1, "furnace": 1, "book": 1,
+                      "crafting_table": 2})
+    world.y = -23
+    token, args = ExpertPlanner("iron_pickaxe", enchant=False).next_action(world.state())
+    assert (token, args) == ("smelt:iron_ingot", {"count": 2})

@@ -96,6 +96,30 @@ function exploreMovements (bot) {
   return m
 }
 
+const GROUND = ['grass_block', 'dirt', 'coarse_dirt', 'podzol', 'sand', 'red_sand', 'gravel', 'stone', 'andesite', 'diorite',
+  'granite', 'sandstone', 'deepslate', 'tuff', 'snow_block', 'moss_block', 'mud', 'clay', 'terracotta']
+
+/** An explore that ends in water walks on to the nearest dry ground within 16 blocks (a few tries). */
+async function leaveWater (ctx) {
+  const { bot, registry } = ctx
+  if (!bot.entity.isInWater) return
+  const ids = GROUND.map(n => registry.blocksByName[n]?.id).filter(id => id !== undefined)
+  const open = p => { const b = bot.blockAt(p); return !!b && b.boundingBox === 'empty' && !isFluid(b) }
+  const here = bot.entity.position
+  const standable = b => open(b.position.offset(0, 1, 0)) && open(b.position.offset(0, 2, 0))
+  const spots = bot.findBlocks({ matching: ids, useExtraInfo: standable, maxDistance: 16, count: 32 })
+    .sort((a, b) => a.distanceTo(here) - b.distanceTo(here))
+  for (const p of spots.slice(0, 3)) {
+    ctx.progress(`leaving the water for ${p.x} ${p.y + 1} ${p.z}`)
+    try {
+      await goto(ctx, new goals.GoalBlock(p.x, p.y + 1, p.z))
+    } catch (err) {
+      if (!(err instanceof SkillError) || err.kind !== 'unreachable') throw err
+    }
+    if (!bot.entity.isInWater) return
+  }
+}
+
 async function explore (ctx, target, args) {
   const { bot } = ctx
   const base = bot.pathfinder.movements
@@ -122,6 +146,8 @@ async function exploreWith (ctx, _target, { distance }) {
     remember(state, bot.entity.position)
     if (best >= Math.min(16, distance / 2)) break
   }
+  await leaveWater(ctx)
+  best = flatDistance(bot.entity.position, start)
   const end = bot.entity.position
   if (best < 4) throw new SkillError('unreachable', `could not walk anywhere from ${start.floored()}: blocked in every direction tried`)
   const heading = Math.atan2(end.z - start.z, end.x - start.x)
@@ -139,7 +165,6 @@ async function exploreWith (ctx, _target, { distance }) {
 const UP = new Vec3(0, 1, 0)
 const DIRS = [new Vec3(1, 0, 0), new Vec3(0, 0, 1), new Vec3(-1, 0, 0), new Vec3(0, 0, -1)]
 const NEIGHBOURS = [new Vec3(1, 0, 0), new Vec3(-1, 0, 0), new Vec3(0, 1, 0), new Vec3(0, -1, 0), new Vec3(0, 0, 1), new Vec3(0, 0, -1)]
-const FALLING = /^(sand|red_sand|gravel|.*_concrete_powder|suspicious_sand|suspicious_gravel)$/
 const SCAFFOLD = ['cobblestone', 'cobbled_deepslate', 'dirt', 'stone', 'deepslate', 'andesite', 'diorite', 'granite', 'tuff', 'netherrack']
 const LOOKAHEAD = 4 // steps checked ahead when choosing a direction
 

@@ -81,6 +81,12 @@ test('explore and dig_down in the survival world', { timeout: 240000 }, async (t
     // already there: nothing to dig
     const again = await run(bot, `dig_down:${start.y + 5}`)
     assert.ok(again.ok && again.detail.already_there, JSON.stringify(again))
+    // an abort stops a new staircase (kind cancelled) and the bot with it
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(new SkillError('cancelled', 'stop digging')), 1500)
+    const c = await run(bot, 'dig_down:-50', {}, { controller, deadlineMs: 60000 })
+    assert.equal(c.error?.kind, 'cancelled', JSON.stringify(c.error))
+    await assertStopped(bot)
   })
 
   await t.test('explore walks at least 16 blocks, and the next explore heads somewhere new', async () => {
@@ -95,16 +101,12 @@ test('explore and dig_down in the survival world', { timeout: 240000 }, async (t
     const c = bot.entity.position.clone()
     assert.ok(Math.hypot(c.x - b.x, c.z - b.z) >= 16, `moved ${b} -> ${c}`)
     assert.ok(Math.hypot(c.x - a.x, c.z - a.z) >= 16, `the second explore came back to the first start: ${a} -> ${b} -> ${c}`)
+    assert.ok(!bot.entity.isInWater, 'explore ends on dry ground')
   })
 
-  await t.test('a deadline stops explore (kind deadline) and an abort stops dig_down (kind cancelled)', async () => {
+  await t.test('a deadline stops explore (kind deadline) and the bot with it', async () => {
     const r = await run(bot, 'explore', { distance: 128 }, { deadlineMs: 2500 })
     assert.equal(r.error?.kind, 'deadline', JSON.stringify(r.error))
-    await assertStopped(bot)
-    const controller = new AbortController()
-    setTimeout(() => controller.abort(new SkillError('cancelled', 'stop digging')), 1500)
-    const c = await run(bot, 'dig_down:-50', {}, { controller, deadlineMs: 60000 })
-    assert.equal(c.error?.kind, 'cancelled', JSON.stringify(c.error))
     await assertStopped(bot)
   })
 })
