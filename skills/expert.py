@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from skills.vocabulary import GameData, game_data, harvest_tier
+from skills.vocabulary import JUNK, GameData, game_data, harvest_tier
 
 Action = tuple[str, dict[str, int]]  # (token, args)
 PICKAXE_TIERS = ["wooden_pickaxe", "stone_pickaxe", "iron_pickaxe", "diamond_pickaxe", "netherite_pickaxe"]
@@ -88,6 +88,9 @@ class ExpertPlanner:
         if self.done(state):
             return None
         inv = Counter(state.get("inventory", {}))
+        junk = max(JUNK, key=lambda name: inv[name])
+        if inv[junk] > 3 * 64:  # digging piles up stone: free the slots before the inventory fills
+            return (f"drop:{junk}", {"keep": 64})
         if state.get("food", 20) <= HUNGRY:
             food = next((f for f in EDIBLE if inv[f]), None)
             if food:

@@ -77,7 +77,11 @@ ENCHANT_TARGETS: tuple[str, ...] = (
 EQUIP_SUFFIXES = ("_pickaxe", "_sword", "_axe", "_shovel", "_helmet", "_chestplate", "_leggings", "_boots")
 ARMOR_SLOTS = {"_helmet": "head", "_chestplate": "chest", "_leggings": "legs", "_boots": "feet"}
 VERB_ORDER = ("explore", "mine", "collect", "craft", "smelt", "place", "equip", "kill", "eat", "dig_down",
-              "surface", "fill_bucket", "make_obsidian", "enchant")
+              "surface", "fill_bucket", "make_obsidian", "enchant", "drop")
+# What digging piles up: drop tokens free inventory space (keeping a stack for building and crafting).
+JUNK: tuple[str, ...] = ("cobblestone", "cobbled_deepslate", "dirt", "gravel", "sand", "raw_copper", "tuff",
+                         "andesite", "diorite", "granite", "flint")
+DROP_KEEP = 64
 # Pickaxe tiers, weakest first (golden mines like wood).
 TOOL_TIERS = ("wooden", "golden", "stone", "iron", "diamond", "netherite")
 
@@ -594,6 +598,13 @@ def _build() -> list[SkillToken]:
             f"enchant:{item}", "enchant", item,
             f"enchant the {display(item)} at an enchanting table with lapis lazuli, spending XP levels on the best offer",
             Preconditions(items={item: 1, "lapis_lazuli": 1}, xp_level=1, near="enchanting_table", unenchanted=item)))
+
+    for item in JUNK:
+        if item not in data.items:
+            raise VocabularyDataError(f"JUNK names an unknown item {item!r}")
+        tokens["drop"].append(SkillToken(
+            f"drop:{item}", "drop", item, f"throw away the {display(item)} beyond one stack, to free inventory space",
+            Preconditions(items={item: DROP_KEEP + 1})))
 
     result = [t for verb in VERB_ORDER for t in tokens[verb]]
     names = [t.token for t in result]

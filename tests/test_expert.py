@@ -207,3 +207,9 @@ def test_smelts_only_what_its_fuel_allows() -> None:
     world.y = -23
     token, args = ExpertPlanner("iron_pickaxe", enchant=False).next_action(world.state())
     assert (token, args) == ("smelt:iron_ingot", {"count": 2})
+
+
+def test_drops_piled_up_stone() -> None:
+    world = PaperWorld()
+    world.inv.update({"cobblestone": 300, "cobbled_deepslate": 100, "stone_pickaxe": 1})
+    assert ExpertPlanner().next_action(world.state()) == ("drop:cobblestone", {"keep": 64})

@@ -15,7 +15,7 @@ from skills.vocabulary import (
 )
 
 VERBS = {"mine", "collect", "craft", "smelt", "place", "equip", "kill", "eat", "explore", "dig_down", "surface",
-         "fill_bucket", "make_obsidian", "enchant"}
+         "fill_bucket", "make_obsidian", "enchant", "drop"}
 
 
 def state(inventory: dict[str, int] | None = None, blocks: dict[str, int] | None = None, level: int = 0,

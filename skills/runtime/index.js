@@ -9,7 +9,7 @@
 const { SkillError, SkillInputError } = require('./errors')
 const { inventoryCounts, inventoryDelta, stopMotion, gameTicks } = require('./common')
 
-const MODULES = ['./gather', './movement', './navigation', './combat', './craft', './process', './stations']
+const MODULES = ['./gather', './movement', './navigation', './combat', './craft', './process', './stations', './inventory']
 
 function loadVerbs () {
   const verbs = new Map()
