@@ -40,8 +40,8 @@ TEXT_CHARSET = frozenset(string.printable)
 MAX_TEXT = 8192
 DEFAULT_DEADLINE_MS = 120_000
 # Skills that legitimately take longer than the default deadline.
-VERB_DEADLINES_MS = {"dig_down": 600_000, "surface": 300_000, "mine": 300_000, "kill": 180_000, "smelt": 300_000, "make_obsidian": 300_000,
-                     "explore": 180_000}
+VERB_DEADLINES_MS = {"dig_down": 600_000, "surface": 300_000, "mine": 300_000, "kill": 180_000, "smelt": 300_000,
+                     "make_obsidian": 300_000, "explore": 180_000}
 RECENT = 5
 
 
