@@ -27,6 +27,8 @@ def _mechanics() -> list[str]:
 
 
 MECHANICS = _mechanics()
+# With pytest-xdist, every test of this module runs on one worker, so the shared run happens once.
+pytestmark = pytest.mark.xdist_group("check_world")
 
 
 @pytest.fixture(scope="module")
