@@ -205,6 +205,9 @@ def test_a_dying_bridge_fails_the_skill_instead_of_hanging(world: World) -> None
             assert r2.error is not None and r2.error.kind == "disconnected"
         finally:
             c.close()
+        deadline = time.monotonic() + 10  # the killed process is reaped asynchronously
+        while bridge.alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
         with pytest.raises(BridgeProcessError, match="died"):
             bridge.ensure_running()
     finally:

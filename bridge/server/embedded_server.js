@@ -22,6 +22,7 @@ const SURVIVAL_PLUGINS = [
   'windows', // server-authoritative inventory clicks, crafting grids, furnace, enchanting table
   'buckets', // water/lava buckets, obsidian where water meets a lava source
   'mobs', // passive mobs that wander, take damage and drop loot
+  'hunger', // food, saturation and exhaustion, natural regeneration and starvation, eating foods
   'respawn', // respawn at the world spawn after death (flying-squid's own does not work on 1.21.4)
   'world_memory' // keep changed chunk columns in memory instead of regenerating them
 ]

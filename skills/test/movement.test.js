@@ -5,7 +5,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('path')
-const { setup, run, clearInventory, assertStopped, giveFixture, setBlockFixture, stopWorld, parseSkill, Vec3 } = require('./skill_helpers')
+const { setup, run, clearInventory, assertStopped, giveFixture, setBlockFixture, serverPlayer, waitFor, stopWorld, parseSkill, Vec3 } = require('./skill_helpers')
 const { SkillError, SkillInputError } = require('../runtime/errors')
 const { Movements, goals } = require(require.resolve('mineflayer-pathfinder', { paths: [path.join(__dirname, '..', '..', 'bridge')] }))
 
@@ -151,5 +151,98 @@ test('dig_down steers around lava and stops before opening it (flat stage)', { t
     assert.match(r.error.message, /lava/)
     assert.ok(bot.entity.position.y > layerY + 1, `the bot at ${bot.entity.position}`)
     assertLavaSealed(bot, lava)
+  })
+})
+
+/** Fixture: fill the box between corners a and b (inclusive) with `name`, but for the cells `except` names. */
+async function fillBox (serv, a, b, name, except = () => false) {
+  for (let x = Math.min(a.x, b.x); x <= Math.max(a.x, b.x); x++) {
+    for (let y = Math.min(a.y, b.y); y <= Math.max(a.y, b.y); y++) {
+      for (let z = Math.min(a.z, b.z); z <= Math.max(a.z, b.z); z++) {
+        const p = new Vec3(x, y, z)
+        if (!except(p)) await setBlockFixture(serv, p, name)
+      }
+    }
+  }
+}
+
+/** Fixture: move the bot (server-side) to stand at feet position `feet`. */
+async function teleportFixture (serv, bot, feet) {
+  serverPlayer(serv, bot).teleport(feet.offset(0.5, 0, 0.5))
+  await waitFor(() => bot.entity.position.floored().equals(feet) && bot.entity.onGround, 5000, `the bot at ${feet}`)
+  await bot.waitForTicks(5)
+}
+
+test('dig_down across caves: bridges a gap, walks down into a pit, never opens lava (flat stage)', { timeout: 150000 }, async (t) => {
+  const { world, serv, bot } = await setup({ seed: 1, world: 'flat', username: 'cavedigger' })
+  t.after(() => stopWorld(world, bot))
+  const spawn = bot.entity.position.floored() // flat stage: grass at y=63, feet at 64
+
+  await t.test('a cave under the staircase: it bridges the gap with cobblestone and the staircase walks back up', async () => {
+    await giveFixture(serv, bot, 'iron_pickaxe', 1, 0)
+    await giveFixture(serv, bot, 'cobblestone', 32, 1)
+    const s = spawn
+    // an air pocket 7x5x7 whose top is 3 below the bot's feet: the second step in every heading has no floor
+    await fillBox(serv, s.offset(-3, -7, -3), s.offset(3, -3, 3), 'air')
+    await bot.waitForTicks(5)
+    const r = await run(bot, `dig_down:${s.y - 8}`, {}, { deadlineMs: 90000 })
+    assert.ok(r.ok, JSON.stringify(r.error))
+    assert.ok(r.detail.placed >= 1 && r.detail.descents === 0, JSON.stringify(r.detail))
+    assert.ok(r.progress.some(m => /bridging a gap/.test(m)), r.progress.join(' | '))
+    assert.ok(bot.entity.position.floored().y <= s.y - 8, `${bot.entity.position}`)
+    await walkWithoutDigging(bot, s, 30000)
+    assert.ok(bot.entity.position.floored().equals(s), `back at ${bot.entity.position.floored()}, start ${s}`)
+  })
+
+  await t.test('on a pillar in a pit, with no blocks to bridge: it walks down into the pit and digs on', async () => {
+    await clearInventory(serv, bot)
+    await giveFixture(serv, bot, 'iron_pickaxe', 1, 0)
+    const s = spawn.offset(24, 0, 0)
+    await teleportFixture(serv, bot, s)
+    const pillar = p => p.x === s.x && p.z === s.z
+    // a pit 4 deep around the pillar: no first step has a floor in any heading, and the bot holds nothing to build one
+    await fillBox(serv, s.offset(-3, -4, -3), s.offset(3, 1, 3), 'air', pillar)
+    await bot.waitForTicks(5)
+    const r = await run(bot, `dig_down:${s.y - 7}`, {}, { deadlineMs: 60000 })
+    assert.ok(r.ok, JSON.stringify(r.error))
+    assert.ok(r.detail.descents >= 1, JSON.stringify(r.detail))
+    assert.ok(r.progress.some(m => /walking down into the cave/.test(m)), r.progress.join(' | '))
+    assert.ok(bot.entity.position.floored().y <= s.y - 7, `${bot.entity.position}`)
+  })
+
+  await t.test('a pit with a lava floor: no step next to the lava, a failure naming lava; a retry takes no dead end again', async () => {
+    await clearInventory(serv, bot)
+    await giveFixture(serv, bot, 'iron_pickaxe', 1, 0)
+    await giveFixture(serv, bot, 'cobblestone', 32, 1)
+    const s = spawn.offset(-24, 0, 0)
+    await teleportFixture(serv, bot, s)
+    const pillar = p => p.x === s.x && p.z === s.z
+    // a pit 2 deep around the pillar the bot stands on, over a lava layer
+    await fillBox(serv, s.offset(-3, -2, -3), s.offset(3, 1, 3), 'air', pillar)
+    const lava = []
+    await fillBox(serv, s.offset(-3, -3, -3), s.offset(3, -3, 3), 'lava', p => { if (pillar(p)) return true; lava.push(p); return false })
+    await bot.waitForTicks(10)
+    const solidNextToLava = []
+    for (const p of lava) {
+      for (const q of [p.offset(1, 0, 0), p.offset(-1, 0, 0), p.offset(0, -1, 0), p.offset(0, 0, 1), p.offset(0, 0, -1)]) {
+        if (bot.blockAt(q)?.boundingBox === 'block') solidNextToLava.push(q)
+      }
+    }
+    const r = await run(bot, `dig_down:${s.y - 10}`, {}, { deadlineMs: 90000 })
+    assert.equal(r.ok, false)
+    assert.equal(r.error.kind, 'failed')
+    assert.match(r.error.message, /lava/)
+    assert.ok(bot.entity.position.y > s.y - 3, `the bot at ${bot.entity.position}`)
+    for (const p of lava) assert.equal(bot.blockAt(p)?.name, 'lava', `lava at ${p}`)
+    for (const q of solidNextToLava) assert.equal(bot.blockAt(q)?.boundingBox, 'block', `${q} next to lava was dug open (${bot.blockAt(q)?.name})`)
+    // a retry from where it stopped goes on with the same staircase, whose ways on are all known dead ends:
+    // it fails at once, without digging or walking back into them
+    const at = bot.entity.position.floored()
+    const again = await run(bot, `dig_down:${s.y - 10}`, {}, { deadlineMs: 30000 })
+    assert.equal(again.ok, false)
+    assert.match(again.error.message, /lava/)
+    assert.ok(again.wall_ms < 10000, `${again.wall_ms} ms`)
+    assert.deepEqual(again.inventory_delta, {})
+    assert.ok(bot.entity.position.floored().equals(at), `moved from ${at} to ${bot.entity.position.floored()}`)
   })
 })
