@@ -300,8 +300,9 @@ class ExpertPlanner:
         if token.startswith("mine:") or token.startswith("kill:") or token.startswith("fill_bucket") or token == "make_obsidian":
             block = token.split(":", 1)[-1]
             band = next((b for item, (blk, b) in MINED.items() if blk == block), None)
-            if token == "make_obsidian" and _y(state) > -56:
-                return ("dig_down:-58", {})
+            if token == "make_obsidian":  # lava lies deep: look around down there, never on the surface
+                self.memory.failures[token] = 0
+                return ("dig_down:-54", {}) if _y(state) > -40 else ("explore", {"distance": 32})
             if band is not None and _y(state) > -50 and self.memory.failures[f"dig_down:{_deeper(state)}"] < 2:
                 return (f"dig_down:{_deeper(state)}", {})
             if band is None and _y(state) < SURFACE_Y - 10 and self.memory.failures["surface"] < 2:

@@ -213,3 +213,14 @@ def test_drops_piled_up_stone() -> None:
     world = PaperWorld()
     world.inv.update({"cobblestone": 300, "cobbled_deepslate": 100, "stone_pickaxe": 1})
     assert ExpertPlanner().next_action(world.state()) == ("drop:cobblestone", {"keep": 64})
+
+
+def test_looks_for_lava_underground_when_make_obsidian_keeps_failing() -> None:
+    world = PaperWorld()
+    world.inv.update({"water_bucket": 1, "diamond_pickaxe": 1, "stone_pickaxe": 1, "book": 1, "lapis_lazuli": 3})
+    world.y = -54
+    planner = ExpertPlanner()
+    assert planner.next_action(world.state())[0] == "make_obsidian"
+    planner.record("make_obsidian", {"ok": False})
+    planner.record("make_obsidian", {"ok": False})
+    assert planner.next_action(world.state())[0] == "explore"
