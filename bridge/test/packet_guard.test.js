@@ -25,3 +25,22 @@ test('an unserializable packet costs that packet, not the connection', { timeout
   bot.quit()
   await stopWorld(world)
 })
+
+test("another player's long move reaches the bot (flying-squid's old entity_teleport is translated)", { timeout: 60000 }, async () => {
+  const world = await startWorld()
+  const { serv } = world
+  const watcher = await connectBot(world.port, 'watcher')
+  const mover = await connectBot(world.port, 'mover')
+  const dropped = []
+  serv.on('droppedPacket', d => dropped.push(d))
+  // (flying-squid spawns other players with a wrong entity type, so the watcher knows the mover by id only)
+  const id = serverPlayer(serv, mover).id
+  await waitFor(() => watcher.entities[id], 10000, 'the watcher to see the mover')
+  const target = serverPlayer(serv, mover).position.offset(12, 0, 0)
+  serverPlayer(serv, mover).teleport(target)
+  await waitFor(() => watcher.entities[id]?.position.distanceTo(target) < 1.5, 10000, 'the watcher to see the mover 12 blocks away')
+  assert.deepEqual(dropped, [])
+  watcher.quit()
+  mover.quit()
+  await stopWorld(world)
+})

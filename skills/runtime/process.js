@@ -220,9 +220,10 @@ const FACES = [new Vec3(0, 1, 0), new Vec3(0, -1, 0), ...SIDES]
 /**
  * The server's bucket ray (bridge/server/plugins/buckets.js), walked on the bot's copy of the world.
  * sourcesOnly: an empty bucket stops at fluid sources; a full one looks through fluids. `virtual` maps
- * cell keys to 'solid' for blocks the skill is about to place. Returns {pos, block, face} or null.
+ * cell keys to what the skill is about to make of them: 'air' (dug), 'water' (poured) or 'solid' (placed);
+ * `at` reads a block (default: the bot's world). Returns {pos, block, face} or null.
  */
-function castBucketRay (bot, origin, dir, sourcesOnly, virtual = new Map()) {
+function castBucketRay (bot, origin, dir, sourcesOnly, virtual = new Map(), at = p => bot.blockAt(p)) {
   const cell = [Math.floor(origin.x), Math.floor(origin.y), Math.floor(origin.z)]
   const step = [Math.sign(dir.x), Math.sign(dir.y), Math.sign(dir.z)]
   const o = [origin.x, origin.y, origin.z]
@@ -232,12 +233,17 @@ function castBucketRay (bot, origin, dir, sourcesOnly, virtual = new Map()) {
   let face = null
   for (let guard = 0; guard < 64; guard++) {
     const p = new Vec3(cell[0], cell[1], cell[2])
-    const block = bot.blockAt(p)
-    const stops = virtual.has(keyOf(p)) ||
-      !block || // unloaded: assume it stops
-      (!NO_OUTLINE.has(block.name) && (block.name === 'water' || block.name === 'lava'
-        ? sourcesOnly && isLevel0(block)
-        : block.name === 'bubble_column' ? sourcesOnly : true))
+    const block = at(p)
+    const v = virtual.get(keyOf(p))
+    const stops = v === 'air'
+      ? false
+      : v === 'water'
+        ? sourcesOnly
+        : v !== undefined || // a block about to be placed
+          !block || // unloaded: assume it stops
+          (!NO_OUTLINE.has(block.name) && (block.name === 'water' || block.name === 'lava'
+            ? sourcesOnly && isLevel0(block)
+            : block.name === 'bubble_column' ? sourcesOnly : true))
     if (stops) return { pos: p, block, face }
     const axis = tMax[0] < tMax[1] ? (tMax[0] < tMax[2] ? 0 : 2) : (tMax[1] < tMax[2] ? 1 : 2)
     if (tMax[axis] > REACH) return null
@@ -381,31 +387,377 @@ async function fillBucket (ctx, fluid) {
   throw new SkillError('unreachable', `could not get a clear line to a ${fluid} source within reach`)
 }
 
-/** Everything needed to pour water so that it touches the lava source at `lava`. */
-function pourPlans (bot, lava) {
-  const plans = []
-  const solidFaces = (spot, except) => FACES.map(n => ({ n, s: spot.minus(n) }))
-    .filter(({ s }) => !s.equals(except) && solid(bot.blockAt(s)) &&
-      typeof bot.blockAt(s).getProperties().waterlogged !== 'boolean')
-  for (const dir of [...SIDES, new Vec3(0, 1, 0)]) {
-    const spot = lava.plus(dir) // where the water goes
-    if (!airLike(bot.blockAt(spot))) continue
-    if (bot.blockAt(spot.offset(0, 1, 0))?.name === 'lava') continue // lava above water makes stone
-    for (const { n, s } of solidFaces(spot, lava)) plans.push({ spot, against: s, normal: n, place: null })
-    if (dir.y === 1) {
-      // the surface of a pool: put a block beside the spot (on the shore) and pour against it
-      for (const side of SIDES) {
-        const q = spot.plus(side)
-        if (airLike(bot.blockAt(q)) && solid(bot.blockAt(q.offset(0, -1, 0)))) {
-          plans.push({ spot, against: q, normal: side.scaled(-1), place: q })
+// ---------------------------------------------------------------------------------------------- obsidian
+//
+// Water that touches a lava SOURCE from above or from a side turns it into obsidian (buckets.js: lava checks
+// up and its four sides); lava above the water turns the water into stone instead. Fluids never flow here,
+// so a lava lake only changes where the skill changes it, and digging next to lava releases nothing.
+//
+// A plan: the lava source `lava`; the cell `spot` (a side or the top of the lava) where the water goes; a
+// solid block `against` whose face `normal` (pointing into `spot`) the full bucket's ray hits, so that the
+// server puts the water into `spot`; the cell `stand` the bot pours from; the cells to dig first (`spot`
+// when it is solid, blocks in the ray's way) and the block to place (`place`, when nothing solid borders the
+// spot: a block on the shore beside it). The bot always stands on solid ground, with no lava within a block
+// of its body and no open drop into lava beside it.
+
+const SCAFFOLD = ['cobblestone', 'cobbled_deepslate', 'dirt', 'stone', 'deepslate', 'netherrack', 'andesite', 'diorite', 'granite', 'tuff', 'sand', 'gravel', 'oak_planks']
+const MAX_DIG_MS = 6000 // blocks slower than this to dig (obsidian, bedrock...) are never dug by the skill
+const STAND_RADIUS = 4 // stand cells looked at around a spot (the eyes must be within REACH of the face)
+const PAIRS_TO_PLAN = 30 // (lava, spot) pairs, best first, that get a full search for a stand
+const STANDS_TO_TRY = 48 // stand cells, nearest first, whose rays are traced for one pair
+const DIG_COST = 1.5
+const PLACE_COST = 1
+const DROP_IN_LAVA_COST = 6 // lava under the obsidian: its drop would fall into the lake when it is mined
+const ATTEMPTS = 6
+
+const UP = new Vec3(0, 1, 0)
+const DOWN = new Vec3(0, -1, 0)
+
+/** A memo of bot.blockAt for one planning pass (the world does not change while it plans). */
+function blockCache (bot) {
+  const memo = new Map()
+  return p => {
+    const k = keyOf(p)
+    if (!memo.has(k)) memo.set(k, bot.blockAt(p))
+    return memo.get(k)
+  }
+}
+
+const isLava = b => b?.name === 'lava'
+const isFluidName = b => Boolean(b && (b.name === 'water' || b.name === 'lava' || b.name === 'bubble_column'))
+const passable = b => Boolean(b && b.boundingBox === 'empty' && !isFluidName(b))
+
+/** Milliseconds the bot needs to dig `block` with the best item it holds (Infinity when it cannot). */
+function bestDigMs (bot, block, memo) {
+  if (memo.has(block.type)) return memo.get(block.type)
+  let best = Infinity
+  if (block.diggable !== false && block.hardness !== null && block.hardness >= 0) {
+    for (const item of [null, ...bot.inventory.items()]) {
+      try {
+        const ms = block.digTime(item ? item.type : null, false, false, false, [], bot.entity?.effects || {})
+        if (ms < best) best = ms
+      } catch {}
+    }
+  }
+  memo.set(block.type, best)
+  return best
+}
+
+/** A full block the ray stops at and water does not go into (no slabs, stairs or other waterloggables). */
+function pourFace (b) {
+  return solid(b) && typeof b.getProperties?.().waterlogged !== 'boolean'
+}
+
+/** Aim points on the face `normal` of the block at `pos`: its centre, then points towards its edges. */
+function faceAims (pos, normal, offsets = [0.3, -0.3]) {
+  const c = pos.offset(0.5, 0.5, 0.5).plus(normal.scaled(0.5))
+  const axes = [new Vec3(1, 0, 0), new Vec3(0, 1, 0), new Vec3(0, 0, 1)].filter(a => a.dot(normal) === 0)
+  const out = [c]
+  for (const a of axes) for (const s of offsets) out.push(c.plus(a.scaled(s)))
+  return out
+}
+
+function makePlanner (bot, scaffold) {
+  const at = blockCache(bot)
+  const digMemo = new Map()
+  const diggable = p => {
+    const b = at(p)
+    return Boolean(b && solid(b) && bestDigMs(bot, b, digMemo) <= MAX_DIG_MS)
+  }
+  const digMs = p => bestDigMs(bot, at(p), digMemo)
+
+  /**
+   * Standing at `stand` with the cells in `open` dug (and `place` filled) is safe: solid ground, no lava in
+   * the 3x3 columns around the body (one below to two above the feet), and no open drop into lava beside it.
+   */
+  function safeStand (stand, open, place) {
+    const isOpen = p => open.has(keyOf(p)) || (passable(at(p)) && !(place && p.equals(place)))
+    for (let dx = -1; dx <= 1; dx++) {
+      for (let dz = -1; dz <= 1; dz++) {
+        for (let dy = -1; dy <= 2; dy++) if (isLava(at(stand.offset(dx, dy, dz)))) return false
+        if (dx === 0 && dz === 0) continue
+        for (let dy = 0; dy >= -5; dy--) {
+          const p = stand.offset(dx, dy, dz)
+          if (isLava(at(p))) return false
+          if (!isOpen(p)) break
         }
       }
     }
+    return true
   }
-  return plans
+
+  /** Lava sources turned into obsidian by water at `spot`, and how many of them have no solid floor. */
+  function outcome (spot) {
+    let made = 0
+    let overLava = 0
+    for (const n of [DOWN, ...SIDES]) {
+      const b = at(spot.plus(n))
+      if (isLava(b) && isLevel0(b)) {
+        made++
+        if (!solid(at(spot.plus(n).offset(0, -1, 0)))) overLava++
+      }
+    }
+    return { made, overLava }
+  }
+
+  /** Rough cost of getting from `from` (feet) to `to`: distance, blocks to tunnel through, lava in the way. */
+  function travel (from, to) {
+    if (from.equals(to)) return 0
+    const d = from.distanceTo(to)
+    const seen = new Set()
+    let solids = 0
+    let hazards = 0
+    const steps = Math.ceil(d * 2)
+    for (let i = 1; i <= steps; i++) {
+      const p = from.plus(to.minus(from).scaled(i / steps))
+      for (const h of [0, 1]) {
+        const c = p.offset(0.5, h + 0.5, 0.5).floored()
+        const k = keyOf(c)
+        if (seen.has(k)) continue
+        seen.add(k)
+        const b = at(c)
+        if (isLava(b)) hazards++
+        else if (solid(b)) solids++
+      }
+    }
+    return d + 0.6 * solids + 8 * hazards + 0.5 * Math.abs(to.y - from.y)
+  }
+
+  /** (lava, spot) pairs around the bot: spot beside or on top of a lava source, water can go there. */
+  function pairs (sources, feet) {
+    const out = []
+    for (const lava of sources) {
+      for (const dir of [UP, ...SIDES]) {
+        const spot = lava.plus(dir)
+        const b = at(spot)
+        if (!b || isFluidName(b)) continue
+        const open = NO_OUTLINE.has(b.name)
+        if (!open && !diggable(spot)) continue
+        if (isLava(at(spot.offset(0, 1, 0)))) continue // lava above the water would turn it into stone
+        const { made, overLava } = outcome(spot)
+        if (made === 0) continue
+        const lavaBelow = !solid(at(lava.offset(0, -1, 0)))
+        const rough = feet.distanceTo(spot) + (open ? 0 : DIG_COST) + (lavaBelow ? DROP_IN_LAVA_COST : 0) + overLava
+        out.push({ lava, spot, dig: !open, lavaBelow, made, rough })
+      }
+    }
+    return out.sort((a, b) => a.rough - b.rough)
+  }
+
+  /**
+   * The cells to dig so that the full bucket's ray from `eye` to `aim` hits `against` on face `normal`
+   * (null when it cannot): blocks in the way that can be dug, never the floor under the bot, the spot's lava
+   * or the block poured against. The empty bucket must also come back to the water at `spot` along the same
+   * kind of ray, without meeting another fluid source first.
+   */
+  function rayDigs (stand, eye, aim, pair, against, normal, place, baseOpen) {
+    const digs = []
+    const keep = new Set([keyOf(stand.offset(0, -1, 0)), keyOf(against), keyOf(pair.lava)])
+    for (let i = 0; i < 3; i++) {
+      const virtual = new Map()
+      for (const k of baseOpen) virtual.set(k, 'air')
+      for (const p of digs) virtual.set(keyOf(p), 'air')
+      if (place) virtual.set(keyOf(place), 'solid')
+      const dir = aim.minus(eye).normalize()
+      const hit = castBucketRay(bot, eye, dir, false, virtual, at)
+      if (!hit) return null
+      if (hit.pos.equals(against)) {
+        if (!hit.face || !hit.face.equals(normal)) return null
+        // the way back: the empty bucket stops at the first source (or solid block) along its ray
+        virtual.set(keyOf(pair.spot), 'water')
+        const back = pair.spot.offset(0.5, 0.5, 0.5)
+        const ret = castBucketRay(bot, eye, back.minus(eye).normalize(), true, virtual, at)
+        return { digs, waterBack: Boolean(ret && ret.pos.equals(pair.spot)) }
+      }
+      const k = keyOf(hit.pos)
+      if (keep.has(k) || !hit.block || isFluidName(hit.block) || !diggable(hit.pos)) return null
+      if (eye.distanceTo(hit.pos.offset(0.5, 0.5, 0.5)) > REACH) return null
+      digs.push(hit.pos)
+    }
+    return null
+  }
+
+  /** Blocks around `spot` whose face into it the water can be poured against (placing one if need be). */
+  function faces (pair) {
+    const out = []
+    for (const n of FACES) {
+      const pos = pair.spot.plus(n)
+      if (pos.equals(pair.lava)) continue
+      const b = at(pos)
+      if (pourFace(b)) out.push({ against: pos, normal: n.scaled(-1), place: null })
+      else if (scaffold && n.y === 0 && b && NO_OUTLINE.has(b.name) && solid(at(pos.offset(0, -1, 0)))) {
+        out.push({ against: pos, normal: n.scaled(-1), place: pos })
+      }
+    }
+    return out
+  }
+
+  /** The cheapest full plan for one (lava, spot) pair from a bot at `feet`, or null. */
+  function planPair (pair, feet, failedStands) {
+    const spotTravel = travel(feet, pair.spot)
+    const options = faces(pair)
+    if (options.length === 0) return null
+    const stands = []
+    for (let dx = -STAND_RADIUS; dx <= STAND_RADIUS; dx++) {
+      for (let dz = -STAND_RADIUS; dz <= STAND_RADIUS; dz++) {
+        for (let dy = -3; dy <= 2; dy++) {
+          const stand = pair.spot.offset(dx, dy, dz)
+          if (failedStands.has(keyOf(stand))) continue
+          const eye = stand.offset(0.5, EYE, 0.5)
+          if (eye.distanceTo(pair.spot.offset(0.5, 0.5, 0.5)) > REACH + 0.5) continue
+          const here = stand.equals(feet)
+          const body = [stand, stand.offset(0, 1, 0)]
+          if (body.some(p => p.equals(pair.spot) || p.equals(pair.lava))) continue
+          const ground = at(stand.offset(0, -1, 0))
+          if (!solid(ground) || stand.offset(0, -1, 0).equals(pair.spot)) continue
+          let bodyDigs = 0
+          let ok = true
+          for (const p of body) {
+            const b = at(p)
+            if (passable(b)) continue
+            if (here || !diggable(p)) { ok = false; break }
+            bodyDigs++
+          }
+          if (!ok) continue
+          const base = (here ? 0 : spotTravel + feet.distanceTo(stand) - feet.distanceTo(pair.spot)) + 0.5 * bodyDigs
+          stands.push({ stand, eye, base, here })
+        }
+      }
+    }
+    stands.sort((a, b) => a.base - b.base)
+    let best = null
+    for (const s of stands.slice(0, STANDS_TO_TRY)) {
+      if (best && s.base >= best.cost) break
+      const baseOpen = [keyOf(s.stand), keyOf(s.stand.offset(0, 1, 0))]
+      if (pair.dig) baseOpen.push(keyOf(pair.spot))
+      for (const opt of options) {
+        if (opt.place && (opt.place.equals(s.stand) || opt.place.equals(s.stand.offset(0, 1, 0)))) continue
+        for (const aim of faceAims(opt.against, opt.normal)) {
+          if (s.eye.distanceTo(aim) > REACH - 0.15) continue
+          const ray = rayDigs(s.stand, s.eye, aim, pair, opt.against, opt.normal, opt.place, baseOpen)
+          if (!ray) continue
+          const open = new Set([...baseOpen, ...ray.digs.map(keyOf)])
+          if (!safeStand(s.stand, open, opt.place)) continue
+          const digs = [...ray.digs, ...(pair.dig ? [pair.spot] : [])]
+          if (digs.some(p => s.eye.distanceTo(p.offset(0.5, 0.5, 0.5)) > REACH)) continue
+          if (opt.place && s.eye.distanceTo(opt.place.offset(0.5, 0, 0.5)) > REACH - 0.2) continue
+          const digTime = digs.reduce((t, p) => t + digMs(p), 0) / 1000
+          const cost = s.base + digs.length * DIG_COST + digTime + (opt.place ? PLACE_COST : 0) +
+            (pair.lavaBelow ? DROP_IN_LAVA_COST : 0) + (ray.waterBack ? 0 : 3)
+          if (!best || cost < best.cost) {
+            best = { ...pair, ...opt, stand: s.stand, aim, digs, cost, waterBack: ray.waterBack }
+          }
+          break
+        }
+      }
+    }
+    return best
+  }
+
+  return { pairs, planPair, travel, at }
 }
 
-const SCAFFOLD = ['cobblestone', 'cobbled_deepslate', 'dirt', 'stone', 'deepslate', 'netherrack', 'andesite', 'diorite', 'granite', 'tuff', 'sand', 'gravel', 'oak_planks']
+/** Plans to make obsidian near the bot, cheapest first. */
+function obsidianPlans (bot, sources, scaffold, failed) {
+  const planner = makePlanner(bot, scaffold)
+  const feet = bot.entity.position.floored()
+  const pairs = planner.pairs(sources, feet)
+    .filter(p => !failed.pairs.has(`${keyOf(p.lava)}>${keyOf(p.spot)}`))
+    .slice(0, PAIRS_TO_PLAN * 3)
+  for (const p of pairs) p.rough += planner.travel(feet, p.spot) - feet.distanceTo(p.spot)
+  pairs.sort((a, b) => a.rough - b.rough)
+  const plans = []
+  for (const pair of pairs.slice(0, PAIRS_TO_PLAN)) {
+    const plan = planner.planPair(pair, feet, failed.stands)
+    if (plan) plans.push(plan)
+  }
+  return { plans: plans.sort((a, b) => a.cost - b.cost), pairs: pairs.length }
+}
+
+async function digCell (ctx, pos) {
+  const { digAt } = require('./gather').helpers
+  if (!(await digAt(ctx, pos))) throw new SkillError('failed', `${ctx.bot.blockAt(pos)?.name} at ${pos} did not break`)
+}
+
+/** Carry out one plan. Returns the result detail, or null when the plan did not work out (try another). */
+async function pourPlan (ctx, plan, scaffold, failed) {
+  const { bot, signal } = ctx
+  const pairKey = `${keyOf(plan.lava)}>${keyOf(plan.spot)}`
+  const feet = () => bot.entity.position.floored()
+  if (!feet().equals(plan.stand)) {
+    ctx.progress(`going to ${plan.stand} to pour water next to the lava at ${plan.lava}`)
+    try {
+      await goto(ctx, new goals.GoalBlock(plan.stand.x, plan.stand.y, plan.stand.z))
+    } catch (err) {
+      if (signal.aborted || !(err instanceof SkillError) || err.kind !== 'unreachable') throw err
+      ctx.log?.(`no way to ${plan.stand}: ${err.message}`)
+      failed.stands.add(keyOf(plan.stand))
+      return null
+    }
+    stopMotion(bot)
+    await waitTicks(ctx, 4) // let the server catch up with where the bot stands
+    if (!feet().equals(plan.stand)) {
+      failed.stands.add(keyOf(plan.stand))
+      return null
+    }
+  }
+  failed.pairs.add(pairKey) // whatever happens next, this pair is not tried again in this call
+  if (!isLava(bot.blockAt(plan.lava))) return null
+  for (const p of plan.digs) {
+    throwIfAborted(signal)
+    if (!solid(bot.blockAt(p))) continue
+    ctx.progress(`digging ${bot.blockAt(p).name} at ${p}`)
+    await digCell(ctx, p)
+  }
+  let placed = false
+  if (plan.place && !solid(bot.blockAt(plan.place))) {
+    ctx.progress(`placing ${scaffold} at ${plan.place} to pour against`)
+    if (!(await holdItem(ctx, scaffold))) throw new SkillError('missing_items', `no ${scaffold} left to place`)
+    const ref = bot.blockAt(plan.place.offset(0, -1, 0))
+    await abortable(signal, bot.placeBlock(ref, UP)).catch(err => {
+      if (signal.aborted) throw signal.reason
+      ctx.log?.(`placing ${scaffold}: ${err.message}`)
+    })
+    await waitUntil(ctx, () => solid(bot.blockAt(plan.place)), 2000)
+    if (!solid(bot.blockAt(plan.place))) return null
+    placed = true
+  }
+  // aim from where the bot really stands, on the world as it is now
+  const eye = () => bot.entity.position.offset(0, EYE, 0)
+  const accept = hit => hit.pos.equals(plan.against) && hit.face?.equals(plan.normal)
+  const aims = [plan.aim, ...faceAims(plan.against, plan.normal, [0.3, -0.3, 0.15, -0.15])]
+  const aim = aimFrom(bot, eye(), aims, false, accept)
+  if (!aim) {
+    ctx.log?.(`no clear aim at ${plan.against} from ${bot.entity.position}`)
+    return null
+  }
+  await holdItem(ctx, 'water_bucket')
+  if (bot.heldItem?.name !== 'water_bucket') throw new SkillError('missing_items', 'the water_bucket is gone')
+  ctx.progress(`pouring water at ${plan.spot}`)
+  await abortable(signal, bot.lookAt(aim, true))
+  await waitTicks(ctx, 2)
+  bot.activateItem()
+  bot.deactivateItem()
+  const poured = await waitUntil(ctx, () => bot.blockAt(plan.spot)?.name === 'water', 3000)
+  if (!poured) {
+    ctx.log?.(`the water did not go to ${plan.spot}`)
+    return null
+  }
+  const made = await waitUntil(ctx, () => bot.blockAt(plan.lava)?.name === 'obsidian', 3000)
+  ctx.progress(made ? `obsidian at ${plan.lava}` : 'the lava did not turn into obsidian')
+  const recovered = await takeWaterBack(ctx, plan.spot, plan.stand)
+  if (!made) throw new SkillError('failed', `water poured at ${plan.spot} did not turn the lava at ${plan.lava} into obsidian`)
+  const obsidian = [DOWN, ...SIDES].map(f => plan.spot.plus(f)).filter(p => bot.blockAt(p)?.name === 'obsidian')
+  const { x, y, z } = plan.lava
+  return {
+    obsidian: { x, y, z },
+    obsidian_blocks: obsidian.length,
+    water_recovered: recovered,
+    placed_block: placed ? scaffold : null,
+    dug: plan.digs.length,
+    stand: { x: plan.stand.x, y: plan.stand.y, z: plan.stand.z }
+  }
+}
 
 async function makeObsidian (ctx) {
   const { bot, signal } = ctx
@@ -413,63 +765,52 @@ async function makeObsidian (ctx) {
   if (count(bot, 'water_bucket') === 0) {
     throw new SkillError('missing_items', 'make_obsidian needs a water_bucket (fill_bucket:water first)')
   }
-  const lavas = findSources(bot, 'lava', 16)
-  if (lavas.length === 0) throw new SkillError('not_found', `no lava source within ${FLUID_RANGE} blocks`)
+  const sources = findSources(bot, 'lava', 4096)
+  if (sources.length === 0) throw new SkillError('not_found', `no lava source within ${FLUID_RANGE} blocks`)
   const scaffold = SCAFFOLD.find(n => count(bot, n) > 0)
   stopMotion(bot)
-  let sawPlans = false
-  let needBlock = false
-  const budget = { walks: 8 } // path searches in all, across lava sources and pour spots
-  for (const lava of lavas.slice(0, 6)) {
+  const failed = { stands: new Set(), pairs: new Set() }
+  let lastPairs = 0
+  let tried = 0
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     throwIfAborted(signal)
-    const plans = pourPlans(bot, lava)
-    if (plans.length) ctx.progress(`looking for a spot to pour water next to the lava at ${lava}`)
-    for (const plan of plans.slice(0, 6)) {
-      if (plan.place && !scaffold) { needBlock = true; continue }
-      sawPlans = true
-      const virtual = plan.place ? new Map([[keyOf(plan.place), 'solid']]) : undefined
-      const center = plan.against.offset(0.5, 0.5, 0.5)
-      const aims = [center.plus(plan.normal.scaled(0.45))]
-      const accept = hit => hit.pos.equals(plan.against) && hit.face?.equals(plan.normal)
-      const forbidden = new Set([keyOf(plan.spot), ...(plan.place ? [keyOf(plan.place)] : [])])
-      const beforeUse = async () => {
-        if (plan.place) {
-          ctx.progress(`placing ${scaffold} at ${plan.place} to pour against`)
-          await holdItem(ctx, scaffold)
-          const ref = bot.blockAt(plan.place.offset(0, -1, 0))
-          await abortable(signal, bot.placeBlock(ref, new Vec3(0, 1, 0))).catch(err => {
-            if (signal.aborted) throw signal.reason
-            ctx.log?.(`placing ${scaffold}: ${err.message}`)
-          })
-          await waitUntil(ctx, () => solid(bot.blockAt(plan.place)), 2000)
-          if (!solid(bot.blockAt(plan.place))) throw new SkillError('failed', `could not place ${scaffold} at ${plan.place}`)
-        }
-        await holdItem(ctx, 'water_bucket')
-        if (bot.heldItem?.name !== 'water_bucket') throw new SkillError('missing_items', 'the water_bucket is gone')
-      }
-      if (budget.walks <= 0) break
-      const used = await useBucketAt(ctx, plan.spot, aims, false, accept, { virtual, forbidden, beforeUse, budget })
-      if (!used) continue
-      const poured = await waitUntil(ctx, () => bot.blockAt(plan.spot)?.name === 'water', 3000)
-      if (!poured) continue
-      const made = await waitUntil(ctx, () => bot.blockAt(lava)?.name === 'obsidian', 3000)
-      ctx.progress(made ? `obsidian at ${lava}` : 'the lava did not turn into obsidian')
-      // take the water back so the bucket can be used again
-      const recovered = await pickUpWater(ctx, plan.spot, forbidden)
-      if (!made) throw new SkillError('failed', `water poured at ${plan.spot} did not turn the lava at ${lava} into obsidian`)
-      const obsidian = FACES.map(f => plan.spot.plus(f)).filter(p => bot.blockAt(p)?.name === 'obsidian')
-      return {
-        obsidian: { x: lava.x, y: lava.y, z: lava.z },
-        obsidian_blocks: obsidian.length,
-        water_recovered: recovered,
-        placed_block: plan.place ? scaffold : null
-      }
-    }
+    if (ctx.deadline && Date.now() > ctx.deadline - 8000) break
+    const live = attempt === 0 ? sources : sources.filter(p => isLava(bot.blockAt(p)))
+    const t0 = Date.now()
+    const { plans, pairs } = obsidianPlans(bot, live, scaffold, failed)
+    lastPairs = pairs
+    ctx.log?.(`planned ${plans.length} ways to pour (${pairs} lava edges, ${live.length} sources) in ${Date.now() - t0} ms`)
+    const plan = plans[0]
+    if (!plan) break
+    tried++
+    ctx.log?.(`plan: lava ${plan.lava}, water at ${plan.spot} against ${plan.against}${plan.place ? ' (placed)' : ''}, stand ${plan.stand}, dig ${plan.digs.length}, cost ${plan.cost.toFixed(1)}`)
+    const detail = await pourPlan(ctx, plan, scaffold, failed)
+    if (detail) return detail
   }
-  if (!sawPlans && needBlock) {
-    throw new SkillError('missing_items', 'the lava is a pool surface: a block to pour against (cobblestone, dirt...) is needed')
+  if (lastPairs === 0 && tried === 0) {
+    throw new SkillError('unreachable', `no lava source within ${FLUID_RANGE} blocks has a side or top that water can reach (${sources.length} sources seen)`)
   }
-  throw new SkillError('unreachable', `found lava but no safe spot to pour water next to a lava source (${lavas.length} sources seen)`)
+  throw new SkillError('unreachable', `found lava but no safe spot to pour water next to a lava source (${sources.length} sources seen, ${tried} tried)`)
+}
+
+/** Fill the empty bucket from the water at `spot`, from where the bot stands or a spot nearby. */
+async function takeWaterBack (ctx, spot, stand) {
+  const { bot, signal } = ctx
+  if (bot.blockAt(spot)?.name !== 'water') return false
+  const before = count(bot, 'water_bucket')
+  const aims = [spot.offset(0.5, 0.5, 0.5), spot.offset(0.5, 0.9, 0.5), spot.offset(0.5, 0.15, 0.5),
+    ...SIDES.map(s => spot.offset(0.5 + s.x * 0.45, 0.5, 0.5 + s.z * 0.45))]
+  const accept = hit => hit.pos.equals(spot)
+  const aim = aimFrom(bot, bot.entity.position.offset(0, EYE, 0), aims, true, accept)
+  if (aim) {
+    await holdItem(ctx, 'bucket')
+    await abortable(signal, bot.lookAt(aim, true))
+    await waitTicks(ctx, 2)
+    bot.activateItem()
+    bot.deactivateItem()
+    if (await waitUntil(ctx, () => count(bot, 'water_bucket') > before, 3000)) return true
+  }
+  return pickUpWater(ctx, spot, new Set([keyOf(spot)]))
 }
 
 async function pickUpWater (ctx, spot, forbidden) {
@@ -592,3 +933,5 @@ module.exports = [
 module.exports.castBucketRay = castBucketRay
 module.exports.inputsFor = inputsFor
 module.exports.planFuel = planFuel
+module.exports.obsidianPlans = obsidianPlans
+module.exports.findSources = findSources

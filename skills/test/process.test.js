@@ -8,7 +8,7 @@ const { setup, run, clearInventory, giveFixture, setBlockFixture, stopWorld, ser
 const { SkillError, SkillInputError } = require('../runtime/errors')
 const { pointsAtLevel } = require(path.join(__dirname, '..', '..', 'bridge', 'server', 'plugins', 'experience.js'))
 
-test('process skills on the flat world', { timeout: 175000 }, async (t) => {
+test('process skills on the flat world', { timeout: 300000 }, async (t) => {
   const { world, serv, bot } = await setup({ world: 'flat', username: 'processor' })
   const player = serverPlayer(serv, bot)
   t.after(async () => {
@@ -115,6 +115,92 @@ test('process skills on the flat world', { timeout: 175000 }, async (t) => {
     const s = r.detail.source
     assert.equal(await serverName(new Vec3(s.x, s.y, s.z)), 'air')
     assert.ok(bot.entity.position.y >= origin.y - 0.01, 'the bot did not go into the pool')
+  })
+
+  // Lakes as the generator makes them at depth: the lava surface below the floor around it, or behind rock.
+  async function clearLava () {
+    for (let dx = -16; dx <= 16; dx++) {
+      for (let dz = -16; dz <= 16; dz++) {
+        for (let y = origin.y - 4; y <= origin.y + 2; y++) {
+          const pos = new Vec3(origin.x + dx, y, origin.z + dz)
+          if (await serverName(pos) === 'lava') await setBlockFixture(serv, pos, 'stone')
+        }
+      }
+    }
+  }
+  async function fill (from, to, name) {
+    for (let x = from.x; x <= to.x; x++) {
+      for (let y = from.y; y <= to.y; y++) for (let z = from.z; z <= to.z; z++) await setBlockFixture(serv, new Vec3(x, y, z), name)
+    }
+    await waitFor(() => bot.blockAt(to)?.name === name, 5000, `${name} at ${to}`)
+  }
+  /** Watch the bot while `run` goes: its feet and the block under them are never lava, it takes no damage. */
+  async function watched (running) {
+    const unsafe = []
+    const check = () => {
+      const feet = bot.entity.position.floored()
+      for (const p of [feet, feet.offset(0, -1, 0)]) if (bot.blockAt(p)?.name === 'lava') unsafe.push(p.toString())
+    }
+    bot.on('move', check)
+    try {
+      return { r: await running, unsafe }
+    } finally {
+      bot.removeListener('move', check)
+    }
+  }
+
+  await t.test('make_obsidian at a 5x5 lava pool one block below the floor, then mine:obsidian gets it', { timeout: 90000 }, async () => {
+    await clearLava()
+    await clearInventory(serv, bot)
+    await giveFixture(serv, bot, 'water_bucket', 1, 0)
+    await giveFixture(serv, bot, 'diamond_pickaxe', 1, 1)
+    await giveFixture(serv, bot, 'cobblestone', 16, 2)
+    const a = origin.offset(2, -2, -10)
+    const b = origin.offset(6, -2, -6)
+    await fill(a.offset(0, 1, 0), b.offset(0, 1, 0), 'air') // the pool's surface is one block below the floor
+    await fill(a, b, 'lava')
+    const health = bot.health
+    const { r, unsafe } = await watched(run(bot, 'make_obsidian', {}, { deadlineMs: 80000 }))
+    assert.ok(r.ok, JSON.stringify(r.error))
+    const o = new Vec3(r.detail.obsidian.x, r.detail.obsidian.y, r.detail.obsidian.z)
+    assert.equal(await serverName(o), 'obsidian')
+    assert.ok(o.x >= a.x && o.x <= b.x && o.z >= a.z && o.z <= b.z && o.y === a.y, `obsidian at ${o} is in the pool`)
+    assert.equal(r.detail.water_recovered, true)
+    assert.equal(inventoryCounts(bot).water_bucket, 1)
+    assert.equal(inventoryCounts(bot).bucket, undefined)
+    assert.deepEqual(unsafe, [])
+    assert.equal(bot.health, health)
+    // what the expert does next: the obsidian is within reach of a plain mine
+    const m = await run(bot, 'mine:obsidian', {}, { deadlineMs: 40000 })
+    assert.ok(m.ok, JSON.stringify(m.error))
+    assert.equal(m.inventory_delta.obsidian, 1)
+  })
+
+  await t.test('make_obsidian at a lava lake behind a 1-block stone wall digs through it', { timeout: 90000 }, async () => {
+    await clearLava()
+    const a = origin.offset(-10, -1, 6)
+    const b = origin.offset(-6, -1, 10)
+    await fill(a.offset(-1, 0, -1), b.offset(1, 3, 1), 'stone') // a wall ring four blocks high around the lake
+    await fill(a, b, 'lava')
+    await fill(a.offset(0, 1, 0), b.offset(0, 3, 0), 'air')
+    const health = bot.health
+    const { r, unsafe } = await watched(run(bot, 'make_obsidian', {}, { deadlineMs: 80000 }))
+    assert.ok(r.ok, JSON.stringify(r.error))
+    const o = new Vec3(r.detail.obsidian.x, r.detail.obsidian.y, r.detail.obsidian.z)
+    assert.equal(await serverName(o), 'obsidian')
+    assert.ok(o.x >= a.x && o.x <= b.x && o.z >= a.z && o.z <= b.z, `obsidian at ${o} is in the lake`)
+    assert.ok(r.detail.dug >= 1, 'the wall was dug')
+    assert.equal(r.detail.water_recovered, true)
+    assert.equal(inventoryCounts(bot).water_bucket, 1)
+    assert.deepEqual(unsafe, [])
+    assert.equal(bot.health, health)
+    // a second call makes another one
+    const again = await run(bot, 'make_obsidian', {}, { deadlineMs: 60000 })
+    assert.ok(again.ok, JSON.stringify(again.error))
+    assert.notDeepEqual(again.detail.obsidian, r.detail.obsidian)
+    assert.equal(await serverName(new Vec3(again.detail.obsidian.x, again.detail.obsidian.y, again.detail.obsidian.z)), 'obsidian')
+    assert.equal(inventoryCounts(bot).water_bucket, 1)
+    await clearLava()
   })
 
   await t.test('smelt:iron_ingot count 2 places a furnace and smelts with coal', { timeout: 70000 }, async () => {

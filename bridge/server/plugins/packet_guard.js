@@ -3,8 +3,10 @@
 // In minecraft-protocol a serialization error destroys the connection's serializer stream: every later
 // write to that player is silently dropped while the socket stays open, so the player stays listed, the
 // world keeps ticking, and the client waits forever (the check-world flake of issue 2). Here such a packet
-// is logged with its name and dropped, and the stream goes on.
+// is logged with its name and dropped, and the stream goes on. The one such packet seen (flying-squid's
+// pre-1.21.2 entity_teleport) is translated below.
 module.exports.player = function (player, serv) {
+  translateLegacyPackets(player)
   const serializer = player._client.serializer
   if (!serializer || serializer.__guarded) return
   serializer.__guarded = true
@@ -20,5 +22,20 @@ module.exports.player = function (player, serv) {
     }
     this.push(buffer)
     callback()
+  }
+}
+
+// flying-squid 1.12 announces another entity's long move (more than 8 blocks in one update: a teleport, a
+// respawn) as `entity_teleport` with the fields it had before 1.21.2. On 1.21.4 that absolute move is
+// `sync_entity_position` (entity_teleport now carries relative flags), so the old packet cannot be
+// serialized: translate it.
+function translateLegacyPackets (player) {
+  const client = player._client
+  const write = client.write.bind(client)
+  client.write = (name, params) => {
+    if (name === 'entity_teleport' && params && params.dx === undefined && params.flags === undefined) {
+      return write('sync_entity_position', { ...params, dx: 0, dy: 0, dz: 0 })
+    }
+    return write(name, params)
   }
 }
