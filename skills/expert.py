@@ -135,8 +135,10 @@ class ExpertPlanner:
             Stage("iron pickaxe", has(*PICKAXE_TIERS[2:]), lambda s, inv: self.obtain("iron_pickaxe", 1, s, inv)),
             # Stone and deepslate are dug with the cheapest adequate pickaxe (the skills spare better ones):
             # keep a stone pickaxe, so the iron one lasts until the diamonds.
-            Stage("spare stone pickaxe", lambda s, inv: inv["stone_pickaxe"] > 0 or self.done(s) or has(self.target)(s, inv),
-                  lambda s, inv: self.obtain("stone_pickaxe", 1, s, inv)),
+            # A staircase to y -54 digs ~350 blocks: more than one stone pickaxe lasts (131 uses).
+            Stage("spare stone pickaxes", lambda s, inv: inv["stone_pickaxe"] >= _spare_pickaxes(s) or self.done(s)
+                  or has(self.target)(s, inv),
+                  lambda s, inv: self.obtain("stone_pickaxe", _spare_pickaxes(s), s, inv)),
         ]
         if self.enchant:
             stages += [
@@ -332,6 +334,11 @@ def _count(state: dict, block: str) -> int:
 
 def _near(state: dict, block: str) -> bool:
     return _count(state, block) > 0
+
+
+def _spare_pickaxes(state: dict) -> int:
+    """Stone pickaxes to carry: two for the long way down, one once down there."""
+    return 2 if _y(state) > 0 else 1
 
 
 def _fuel_capacity(inv: Counter) -> float:
