@@ -6,6 +6,8 @@
     python run_agent.py check-world [--json] [--seed N] [--recipes all|N]
     python run_agent.py replay SESSION_DIR [--video OUT.mp4] [--json]
     python run_agent.py bench bridge [--json] [--seed N] [--server HOST:PORT]
+    python run_agent.py bench latency [--json] [--backbone SPEC] [--checkpoint DIR] [--device cpu|cuda|auto] [--decisions N]
+    python run_agent.py train --phase {pretrain,vision,bc,cola-idm,cola-bc,cola-rl} --out DIR [--init DIR] [--sessions DIR ...]
 """
 from __future__ import annotations
 
@@ -15,9 +17,13 @@ from typing import Sequence
 
 # Subcommands in the contract that later issues implement, and where each is tracked.
 NOT_YET = {
-    "train": ("offline phases: domain pretraining, behaviour cloning, CoLA phases", 4),
-    "finetune": ("online referee RL while playing", 4),
+    "finetune": ("online referee RL while playing", 5),
 }
+# Each training phase's module (imported only when asked for) and whether it reads recorded sessions.
+PHASE_MODULES = {"pretrain": ("brain.pretrain", False), "vision": ("brain.vision_train", True),
+                 "bc": ("brain.behaviour_cloning", True), "cola-idm": ("brain.cola_train", True),
+                 "cola-bc": ("brain.cola_train", True), "cola-rl": ("brain.cola_train", False)}
+KNOWN_BACKBONES = ("gemma-3-270m", "tiny-random")
 
 
 def _recipes(value: str) -> str:
@@ -61,8 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--seeds", type=int, default=10, help="how many fresh worlds (default 10)")
     ev.add_argument("--seed-start", type=int, default=1, help="first seed (default 1)")
     ev.add_argument("--quiet", action="store_true", help="no per-step progress on stderr")
-    for name in ("train", "finetune"):
-        _not_yet(sub, name)
+    _train_parser(sub)
+    _not_yet(sub, "finetune")
     replay = sub.add_parser("replay", help="a recorded session, as a timeline and video",
                             description="Print a recorded session's timeline (step, token, ok/error, reward) "
                             "and optionally write an annotated video.")
@@ -82,7 +88,167 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--fps", type=float, default=10, help="frame stream rate to request (default 10)")
     bench.add_argument("--size", default="224x224", metavar="WxH", help="frame size (default 224x224)")
     bench.add_argument("--skill-trials", type=int, default=30, help="trivial skills to time (default 30)")
+    bench.add_argument("--backbone", default="gemma-3-270m",
+                       help="latency: backbone spec (gemma-3-270m, tiny-random or a HF folder; default gemma-3-270m)")
+    bench.add_argument("--checkpoint", metavar="DIR", help="latency: a LARM checkpoint (default: untrained heads)")
+    bench.add_argument("--device", default="auto", choices=["cpu", "cuda", "auto"],
+                       help="latency: where to run (auto: the CPU, and CUDA too when present)")
+    bench.add_argument("--decisions", type=int, default=50, help="latency: decisions to time (default 50)")
+    bench.add_argument("--sessions", nargs="+", default=None, metavar="DIR",
+                       help="latency: recorded sessions to take observations from (default ./sessions if present, "
+                       "else a built-in sample)")
     return parser
+
+
+def _train_parser(sub: argparse._SubParsersAction) -> None:
+    train = sub.add_parser("train", help="offline phases: domain pretraining, vision, behaviour cloning, CoLA phases",
+                           description="Run one offline training phase and write its checkpoint (LoRA, heads, vision, "
+                           "CoLA parts; the backbone by name and fingerprint) atomically to --out.")
+    train.add_argument("--phase", required=True, choices=list(PHASE_MODULES), help="which phase")
+    train.add_argument("--out", required=True, metavar="DIR", help="checkpoint folder to write")
+    train.add_argument("--init", metavar="DIR", help="checkpoint to start from (its other parts are kept)")
+    train.add_argument("--backbone", default=None,
+                       help="gemma-3-270m (default), tiny-random, or a Hugging Face causal-LM folder; with --init, "
+                       "the init's backbone by default")
+    train.add_argument("--sessions", nargs="+", default=[], metavar="DIR",
+                       help="recorded session folders, or folders of them (default ./sessions when present)")
+    train.add_argument("--corpus", nargs="+", default=[], metavar="FILE", help="extra text files for pretraining")
+    train.add_argument("--steps", type=int, default=200, help="optimiser steps (default 200)")
+    train.add_argument("--batch-size", type=int, default=8, help="batch size (default 8)")
+    train.add_argument("--lr", type=float, default=2e-4, help="learning rate (default 2e-4)")
+    train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    train.add_argument("--device", default="auto", help="cpu, cuda or auto (default: cuda when present)")
+    train.add_argument("--eval-fraction", type=float, default=0.2, help="held-out share (default 0.2)")
+    train.add_argument("--log-every", type=int, default=10, help="progress line every N steps (default 10)")
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
+                       help="a phase-specific option (repeatable)")
+    train.add_argument("--json", action="store_true", help="print the metrics report as JSON")
+
+
+def _train_options(args: argparse.Namespace) -> object:
+    """TrainOptions from the arguments; ValueError with a one-line reason for bad input."""
+    from pathlib import Path
+
+    from brain.train_options import TrainOptions
+
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise ValueError(f"--out {out}: the folder {out.parent} does not exist")
+    init = Path(args.init) if args.init else None
+    if init is not None and not (init / "meta.json").is_file():
+        raise ValueError(f"--init {init}: not a checkpoint folder (no meta.json)")
+    backbone = args.backbone
+    if backbone is None:
+        if init is not None:
+            from brain.checkpoint import CheckpointError, read_meta
+
+            try:
+                backbone = read_meta(init).backbone
+            except CheckpointError as err:
+                raise ValueError(str(err)) from None
+        else:
+            backbone = KNOWN_BACKBONES[0]
+    if backbone not in KNOWN_BACKBONES and not Path(backbone).expanduser().is_dir():
+        raise ValueError(f"--backbone {backbone!r}: no such folder (give {' or '.join(KNOWN_BACKBONES)}, "
+                         "or the path of a Hugging Face causal-LM folder)")
+    sessions = [Path(p) for p in args.sessions]
+    for p in sessions:
+        if not p.exists():
+            raise ValueError(f"--sessions {p}: no such folder")
+    if PHASE_MODULES[args.phase][1] and not sessions:
+        if Path("sessions").is_dir():
+            sessions = [Path("sessions")]
+        else:
+            raise ValueError(f"--phase {args.phase} learns from recorded sessions: pass --sessions DIR "
+                             "(./sessions does not exist)")
+    for p in args.corpus:
+        if not Path(p).is_file():
+            raise ValueError(f"--corpus {p}: no such file")
+    extra = {}
+    for item in args.settings:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set {item!r}: expected KEY=VALUE")
+        extra[key.strip()] = value.strip()
+    if args.steps < 0 or args.batch_size < 1 or args.lr <= 0:
+        raise ValueError("--steps must be >= 0, --batch-size >= 1 and --lr > 0")
+    if not 0 <= args.eval_fraction < 1:
+        raise ValueError("--eval-fraction must be in [0, 1)")
+    return TrainOptions(phase=args.phase, out=out, init=init, backbone=backbone, sessions=sessions,
+                        corpus=[Path(p) for p in args.corpus], steps=args.steps, batch_size=args.batch_size,
+                        lr=args.lr, seed=args.seed, device=args.device, eval_fraction=args.eval_fraction,
+                        log_every=args.log_every, extra=extra)
+
+
+def _train(args: argparse.Namespace) -> int:
+    """Dispatch to the phase's module; bad input (options, sessions, checkpoints, backbone) exits 2."""
+    import importlib
+    import json
+
+    def fail(message: str) -> int:
+        print(f"run_agent.py train: error: {message}", file=sys.stderr)
+        return 2
+
+    try:
+        options = _train_options(args)
+    except ValueError as err:
+        return fail(str(err))
+    module_name = PHASE_MODULES[args.phase][0]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as err:
+        if err.name == module_name:
+            return fail(f"--phase {args.phase} is not available: {module_name} is not part of this installation")
+        raise
+    from agent.recording import SessionError
+    from brain.backbone import BackboneError
+    from brain.checkpoint import CheckpointError
+
+    def progress(message: str) -> None:
+        print(f"[train {args.phase}] {message}", file=sys.stderr, flush=True)
+
+    try:
+        report = module.run(options, progress)
+    except (SessionError, CheckpointError, BackboneError, ValueError, FileNotFoundError) as err:
+        return fail(str(err).splitlines()[0] if str(err) else type(err).__name__)
+    if args.json:
+        print(json.dumps(report, default=str))
+    else:
+        for key, value in report.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def _bench_latency(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from brain.backbone import BackboneError
+    from brain.checkpoint import CheckpointError
+
+    sessions = [Path(p) for p in args.sessions] if args.sessions else ([Path("sessions")] if Path("sessions").is_dir() else [])
+    if args.checkpoint and not Path(args.checkpoint).is_dir():
+        print(f"run_agent.py bench latency: error: --checkpoint {args.checkpoint}: no such folder", file=sys.stderr)
+        return 2
+    from agent.recording import SessionError
+    from brain.latency import run as latency
+
+    try:
+        reports = latency(args.backbone, args.checkpoint, args.device, args.decisions, sessions,
+                          progress=lambda m: print(f"[latency] {m}", file=sys.stderr, flush=True),
+                          strict_sessions=bool(args.sessions))
+    except (ValueError, SessionError, CheckpointError, BackboneError) as err:
+        print(f"run_agent.py bench latency: error: {str(err).splitlines()[0]}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"latency": reports}))
+    else:
+        for r in reports:
+            print(f"{r['device']}: p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms over {r['decisions']} decisions "
+                  f"({r['backbone']}, {r['dtype']}, {r['prompt_tokens_mean']} prompt tokens); peak memory "
+                  f"{r['peak_memory_mb']} MB ({r['memory_kind']}); inputs: {r['inputs']}; reference matmul "
+                  f"{r['reference_gflops']} GFLOP/s")
+    return 0
 
 
 def _episode_options(p: argparse.ArgumentParser) -> None:
@@ -106,6 +272,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    if args.command == "train":
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        return _train(args)
     if args.command in NOT_YET:
         print(f"run_agent.py {args.command}: not implemented yet: tracked in issue {NOT_YET[args.command][1]}", file=sys.stderr)
         return 2
@@ -140,8 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return replay(args.session, video=args.video, as_json=args.json, fps=args.fps)
     if args.command == "bench":
         if args.which == "latency":
-            print("run_agent.py bench latency: not implemented yet: tracked in issue 4", file=sys.stderr)
-            return 2
+            return _bench_latency(args)
         from bridge.bench import main as bench_bridge
 
         try:

@@ -14,10 +14,13 @@
 - terminated when the task succeeds; truncated at max_steps, or when the world is lost (the bridge or the
   server died, or the bot's connection did not come back within reconnect_timeout).
 - record_dir: every episode is recorded as a session folder there (agent/recording.py).
+- record_labels: also ask the renderer for per-pixel block labels with every frame and record them beside
+  the frames (frames/labels_NNNNNNNN.png): supervision for the vision encoder (brain/vision_train.py).
 """
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as _dt
 import string
 import time
@@ -65,6 +68,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         step_penalty: float | None = None,
         render_mode: str | None = None,
         username: str = "larm",
+        record_labels: bool = False,
     ) -> None:
         super().__init__()
         self.task = get_task(task) if isinstance(task, str) else task
@@ -79,6 +83,9 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         self.frames = frames or FrameSettings(fps=0 if frame_source == "request" else 10)
         if frame_source == "stream" and self.frames.fps <= 0:
             raise ValueError("frame_source='stream' needs frames.fps > 0")
+        self.record_labels = bool(record_labels)
+        if self.record_labels and frame_source == "stream" and not self.frames.labels:
+            self.frames = dataclasses.replace(self.frames, labels=True)  # streamed frames must carry them
         self.max_steps = int(max_steps)
         self.deadline_ms = int(deadline_ms)
         self.verb_deadlines_ms = dict(VERB_DEADLINES_MS if verb_deadlines_ms is None else verb_deadlines_ms)
@@ -102,6 +109,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         self.recorder: SessionRecorder | None = None
         self.state: dict[str, Any] = {}
         self.frame: np.ndarray = np.zeros((self.frames.height, self.frames.width, 3), np.uint8)
+        self.labels: np.ndarray | None = None   # the current frame's block labels (record_labels only)
         self.recent: list[dict[str, Any]] = []
         self.steps = 0
         self.episode = 0
@@ -160,7 +168,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         if self.record_dir is not None:
             self._open_recorder()
             assert self.recorder is not None
-            ref = self.recorder.add_frame(frame)
+            ref = self.recorder.add_frame(frame, labels=self.labels)
             self.recorder.log_reset(text, state=self.state, frame=ref, milestones_achieved=list(self.reward_fn.achieved))
         return self._obs(text), self._info(result=None, events=[], new=[])
 
@@ -220,7 +228,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         if lost is not None:
             info["lost"] = lost
         if self.recorder is not None:
-            ref = self.recorder.add_frame(self.frame)
+            ref = self.recorder.add_frame(self.frame, labels=self.labels)
             self.recorder.log_step(self.steps, decided_on, token, result_dict, step_reward.reward, info["timings"], ref,
                                    args=args, state=self.state, events=events, milestones=step_reward.new_milestones,
                                    terminated=terminated, truncated=truncated, lost=lost)
@@ -261,18 +269,23 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
     def _get_frame(self) -> np.ndarray:
         assert self.client is not None
         shape = (self.frames.height, self.frames.width, 3)
+        self.labels = None
         try:
             if self.frame_source == "stream":
                 f = self.client.latest_frame or self.client.next_frame(timeout=10)
             else:
-                f = self.client.frame()
+                f = self.client.frame(labels=True) if self.record_labels else self.client.frame()
         except BridgeError:
             return np.zeros(shape, np.uint8)  # no renderer, or it failed: a black frame, the text still serves
         rgb = f.rgb
+        labels = f.labels if self.record_labels else None
         if rgb.shape != shape:
             import cv2
 
             rgb = cv2.resize(rgb, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+            if labels is not None:  # nearest: block ids must never be blended
+                labels = cv2.resize(labels, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+        self.labels = None if labels is None else np.ascontiguousarray(labels, dtype=np.uint16)
         return np.ascontiguousarray(rgb)
 
     # ---------------------------------------------------------------------------------- output

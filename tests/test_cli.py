@@ -41,8 +41,48 @@ def test_check_world_help_documents_its_options() -> None:
         assert option in result.stdout
 
 
-@pytest.mark.parametrize("command", ["train", "finetune"])
-def test_unfinished_commands_exit_2_and_say_where_they_are_tracked(command: str) -> None:
-    result = run_cli(command, "--task", "x")
+def test_finetune_is_not_there_yet_and_says_where_it_is_tracked() -> None:
+    result = run_cli("finetune", "--task", "x")
     assert result.returncode == 2
-    assert "not implemented yet: tracked in issue" in result.stderr
+    assert "not implemented yet: tracked in issue 5" in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--phase", "bc"], "required: --out"),
+    (["--phase", "fly", "--out", "x"], "invalid choice"),
+    (["--phase", "bc", "--out", "/no/such/folder/ck"], "/no/such/folder does not exist"),
+    (["--phase", "bc", "--out", "OUT", "--backbone", "/no/such/backbone"], "no such folder"),
+    (["--phase", "bc", "--out", "OUT", "--sessions", "/no/such/sessions"], "--sessions /no/such/sessions: no such folder"),
+    (["--phase", "bc", "--out", "OUT", "--init", "/no/such/ck"], "not a checkpoint folder"),
+    (["--phase", "bc", "--out", "OUT", "--backbone", "tiny-random", "--sessions", "EMPTY"], "no sessions under"),
+    (["--phase", "bc", "--out", "OUT", "--backbone", "tiny-random", "--sessions", "EMPTY", "--set", "nokey"],
+     "expected KEY=VALUE"),
+])
+def test_train_rejects_bad_input_with_one_clear_line(args: list[str], message: str, tmp_path) -> None:
+    (tmp_path / "empty").mkdir()
+    args = [str(tmp_path / "ck") if a == "OUT" else str(tmp_path / "empty") if a == "EMPTY" else a for a in args]
+    result = run_cli("train", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_train_bc_then_bench_latency_on_its_checkpoint(tmp_path) -> None:
+    import json
+
+    from test_brain_larm import write_sessions
+
+    sessions = write_sessions(tmp_path / "sessions", sessions=2, steps=6)
+    out = tmp_path / "bc"
+    result = run_cli("train", "--phase", "bc", "--backbone", "tiny-random", "--sessions", str(sessions), "--out",
+                     str(out), "--steps", "3", "--batch-size", "4", "--device", "cpu", "--set", "vision=none", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["phase"] == "bc" and report["held_out_decisions"] == 6 and (out / "meta.json").is_file()
+    assert "[train bc] step 3/3" in result.stderr
+    result = run_cli("bench", "latency", "--checkpoint", str(out), "--device", "cpu", "--decisions", "4",
+                     "--sessions", str(sessions), "--json")
+    assert result.returncode == 0, result.stderr
+    (cpu,) = json.loads(result.stdout)["latency"]
+    assert cpu["device"] == "cpu" and cpu["decisions"] == 4 and cpu["backbone"] == "tiny-random"
+    assert 0 < cpu["p50_ms"] <= cpu["p99_ms"] and cpu["peak_memory_mb"] > 0

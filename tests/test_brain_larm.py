@@ -1,0 +1,221 @@
+"""LARM (brain/larm.py), its prompt, its dataset and behaviour cloning, on the tiny-random backbone.
+
+The synthetic sessions below are written with the real recorder: a toy wood-age planner whose choice
+depends on the inventory (so the text must be read), states rendered by the real observation renderer.
+"""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from agent.observation_text import render_state_text
+from agent.recording import SessionRecorder
+from agent.rewards import TASKS
+from skills.vocabulary import action_mask, token_index, vocabulary
+
+TASK = "wooden_sword"
+
+
+def _state(inventory: dict[str, int]) -> dict[str, Any]:
+    return {"alive": True, "health": 20, "food": 20, "xp": {"level": 0}, "position": {"x": 1.5, "y": 70, "z": 2.5},
+            "biome": "forest", "dimension": "overworld", "time_of_day": 1000, "inventory": dict(inventory),
+            "equipment": {"hand": None}, "enchanted": {},
+            "nearby_blocks": {"radius": 16, "counts": {"oak_log": 6, "stone": 300, "dirt": 80},
+                              "nearest": {"oak_log": {"distance": 4.2}}},
+            "nearby_entities": [{"name": "pig", "distance": 7.0}], "dropped_items": []}
+
+
+def toy_expert(inv: dict[str, int]) -> str:
+    """The toy planner: which skill the inventory calls for."""
+    if inv.get("wooden_pickaxe"):
+        return "mine:stone"
+    if inv.get("crafting_table") and inv.get("oak_planks", 0) >= 3 and inv.get("stick", 0) >= 2:
+        return "craft:wooden_pickaxe"
+    if inv.get("oak_planks", 0) >= 4 and not inv.get("crafting_table"):
+        return "craft:crafting_table"
+    if inv.get("oak_planks", 0) >= 2 and inv.get("stick", 0) < 2:
+        return "craft:stick"
+    if inv.get("oak_log"):
+        return "craft:oak_planks"
+    return "mine:oak_log"
+
+
+def _random_inventory(rng: random.Random) -> dict[str, int]:
+    inv = {}
+    for item, top in (("oak_log", 3), ("oak_planks", 6), ("stick", 3), ("crafting_table", 1), ("wooden_pickaxe", 1)):
+        if rng.random() < (0.15 if item == "wooden_pickaxe" else 0.45):
+            inv[item] = rng.randint(1, top)
+    return inv
+
+
+def write_sessions(root: Path, sessions: int = 4, steps: int = 12, seed: int = 0, frames: bool = True) -> Path:
+    """Recorded sessions of the toy planner; each step's frame is a flat colour c(step) for checking."""
+    rng = random.Random(seed)
+    task = TASKS[TASK]
+    for s in range(sessions):
+        with SessionRecorder(root / f"toy_{s:02d}", {"task": TASK, "policy": {"name": "toy"}}) as rec:
+            inv = _random_inventory(rng)
+            state, recent = _state(inv), []
+            text = render_state_text(state, recent, task=task.description)
+            ref = rec.add_frame(np.full((24, 32, 3), 0, np.uint8)) if frames else None
+            rec.log_reset(text, state=state, frame=ref)
+            for k in range(1, steps + 1):
+                token = toy_expert(inv)
+                inv = _random_inventory(rng)  # the next state: random, so every decision is its own example
+                result = {"token": token, "ok": True, "inventory_delta": {}}
+                recent = (recent + [result])[-5:]
+                new_state = _state(inv)
+                ref = rec.add_frame(np.full((24, 32, 3), k * 10, np.uint8)) if frames else None
+                rec.log_step(k, text, token, result, 0.5 if k == steps else -0.01, frame=ref, state=new_state,
+                             terminated=k == steps, truncated=False)
+                text = render_state_text(new_state, recent, task=task.description)
+    return root
+
+
+@pytest.fixture(scope="module")
+def toy_sessions(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_sessions(tmp_path_factory.mktemp("toy") / "sessions", sessions=6, steps=20)
+
+
+@pytest.fixture(scope="module")
+def tiny_larm() -> Any:
+    from brain.larm import LarmConfig, LarmModel
+
+    torch.manual_seed(0)
+    return LarmModel.create(LarmConfig(backbone="tiny-random", vision="default", max_prompt_tokens=192))
+
+
+# ----------------------------------------------------------------------------------------- prompt
+
+def test_compact_prompt_keeps_the_task_and_fits_the_budget() -> None:
+    from brain.backbone import load_backbone
+    from brain.prompt import PromptBuilder, compact_observation
+
+    inv = {f"item_{i}": i + 1 for i in range(40)}  # a huge inventory: the observation must be cut
+    text = render_state_text(_state(inv), [{"token": "mine:oak_log", "ok": False,
+                                           "error": {"kind": "no_path", "message": "x" * 200}}],
+                             task=TASKS[TASK].description)
+    compact = compact_observation(text)
+    assert "task:" not in compact and "xxxx" not in compact          # task given apart; error messages dropped
+    assert "last: mine:oak log failed no path" in compact.replace("_", " ")
+    assert len(compact) < len(text)
+    tokenizer = load_backbone("tiny-random").tokenizer
+    builder = PromptBuilder(tokenizer, max_tokens=64, vision_tokens=4)
+    ids = builder.build(TASKS[TASK].description, text)
+    assert ids.length(4) <= 64
+    task_ids = tokenizer(f"Task: {TASKS[TASK].description}", add_special_tokens=False)["input_ids"]
+    assert ids.before[1:1 + len(task_ids)] == task_ids                 # the task is whole, right after <bos>
+    assert ids.after == builder.after                                  # the skill slot's lead-in is never cut
+    with pytest.raises(ValueError, match="empty"):
+        builder.build("a task", "  ")
+
+
+# ----------------------------------------------------------------------------------------- dataset
+
+def test_decisions_read_the_state_before_each_step(tmp_path: Path) -> None:
+    from brain.dataset import DatasetError, load_decisions, split_by_session
+
+    root = write_sessions(tmp_path / "s", sessions=3, steps=5)
+    decisions = load_decisions([root], frame_size=None)
+    assert len(decisions) == 15
+    index, vocab = token_index(), vocabulary()
+    first = [d for d in decisions if d.session == "toy_00"]
+    events = [e for e in (root / "toy_00" / "events.jsonl").read_text().splitlines()]
+    import json
+
+    events = [json.loads(e) for e in events if json.loads(e)["type"] in ("reset", "step")]
+    for k, d in enumerate(first):
+        step, before = events[k + 1], events[k]
+        assert d.skill == index[step["token"]]
+        assert d.input.text == step["observation"]
+        assert np.array_equal(d.input.mask, action_mask(vocab, before["state"]))   # recomputed from the state before
+        assert int(d.input.frame[0, 0, 0]) == pytest.approx(k * 10, abs=3)          # the frame before the step
+        assert d.input.mask[d.skill]
+        if k + 1 < len(first):
+            assert d.next_input is not None and d.next_input.text == first[k + 1].input.text
+    assert first[-1].done and not first[0].done and first[-1].reward == 0.5
+    assert first[-1].next_input is not None and "inventory" in first[-1].next_input.text
+    train, held = split_by_session(decisions, 0.34, seed=1)
+    assert {d.session for d in train}.isdisjoint({d.session for d in held}) and len(held) == 5
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(Exception, match="no sessions"):
+        load_decisions([tmp_path / "empty"])
+    with pytest.raises(DatasetError, match="no sessions given"):
+        load_decisions([])
+
+
+# ----------------------------------------------------------------------------------------- model
+
+def test_one_forward_gives_masked_skill_logits_and_a_value(tiny_larm: Any, toy_sessions: Path) -> None:
+    from brain.dataset import load_decisions
+
+    decisions = load_decisions([toy_sessions])[:5]
+    inputs = [d.input for d in decisions]
+    out = tiny_larm(inputs)
+    v = len(vocabulary())
+    assert out.logits.shape == (5, v) and out.value.shape == (5,) and out.hidden.shape == (5, tiny_larm.hidden_size)
+    mask = np.stack([i.mask for i in inputs])
+    assert torch.isinf(out.logits[torch.from_numpy(~mask)]).all()
+    assert torch.isfinite(out.logits[torch.from_numpy(mask)]).all()
+    # A batch (right-padded) gives each row what it gives alone.
+    with torch.no_grad():
+        single = torch.cat([tiny_larm([i]).logits for i in inputs])
+    finite = torch.from_numpy(mask)
+    assert torch.allclose(out.logits[finite], single[finite], atol=1e-4)
+    # The frame is read: another frame changes the decision's hidden state.
+    other = [type(inputs[0])(inputs[0].task, inputs[0].text, np.full((112, 112, 3), 200, np.uint8), inputs[0].mask)]
+    with torch.no_grad():
+        assert not torch.allclose(tiny_larm(other).hidden, tiny_larm(inputs[:1]).hidden)
+    with pytest.raises(ValueError, match="mask shape"):
+        tiny_larm.skill_logits(out.hidden, np.ones((5, 3), bool))
+
+
+def test_behaviour_cloning_learns_the_toy_expert(toy_sessions: Path, tmp_path: Path) -> None:
+    from brain import behaviour_cloning
+    from brain.larm import LarmModel
+    from brain.train_options import TrainOptions
+
+    lines: list[str] = []
+    options = TrainOptions(phase="bc", out=tmp_path / "bc", backbone="tiny-random", sessions=[toy_sessions],
+                           steps=40, batch_size=16, lr=4e-3, seed=0, device="cpu", eval_fraction=0.34, log_every=20,
+                           extra={"vision": "none", "max_prompt_tokens": "160"})
+    report = behaviour_cloning.run(options, lines.append)
+    held = report["held_out"]
+    assert report["held_out_decisions"] == 40 and len(report["held_out_sessions"]) == 2
+    assert sum(report["last_losses"]) < 0.5 * sum(report["first_losses"])
+    assert held["top1"] > held["baseline_majority_top1"] + 0.2
+    assert held["top1"] >= held["baseline_masked_majority_top1"]
+    assert held["top5"] >= held["top1"] and held["loss"] < report["held_out_before"]["loss"]
+    assert any(line.startswith("step 20/40") for line in lines)
+    model, parts, meta = LarmModel.from_checkpoint(options.out)
+    assert meta.history[-1]["phase"] == "bc" and set(parts) == {"lora", "heads"}
+    # The saved policy plays the toy expert: the live policy path (bf16, LoRA merged) on a fresh state.
+    from agent.policies import make_policy
+
+    policy = make_policy("larm", TASK, checkpoint=str(options.out))
+    rng, right = random.Random(99), 0
+    for _ in range(20):
+        inv = _random_inventory(rng)
+        state = _state(inv)
+        obs = {"text": render_state_text(state, [], task=TASKS[TASK].description), "frame": None}
+        token, _ = policy.act(obs, {"action_mask": action_mask(vocabulary(), state), "state": state})
+        assert action_mask(vocabulary(), state)[token_index()[token]]
+        right += token == toy_expert(inv)
+    assert right >= 12
+
+
+def test_larm_policy_needs_a_checkpoint(tmp_path: Path) -> None:
+    from agent.policies import make_policy
+
+    with pytest.raises(ValueError, match="needs --checkpoint"):
+        make_policy("larm", TASK)
+    with pytest.raises(ValueError, match="no such checkpoint"):
+        make_policy("larm", TASK, checkpoint=str(tmp_path / "nope"))
+    (tmp_path / "notone").mkdir()
+    with pytest.raises(ValueError, match="cannot load"):
+        make_policy("larm", TASK, checkpoint=str(tmp_path / "notone"))
