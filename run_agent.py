@@ -112,7 +112,8 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
                        "the init's backbone by default")
     train.add_argument("--sessions", nargs="+", default=[], metavar="DIR",
                        help="recorded session folders, or folders of them (default ./sessions when present)")
-    train.add_argument("--corpus", nargs="+", default=[], metavar="FILE", help="extra text files for pretraining")
+    train.add_argument("--corpus", nargs="+", default=[], metavar="PATH",
+                       help="extra text for pretraining: .txt/.md files, or folders of them")
     train.add_argument("--steps", type=int, default=200, help="optimiser steps (default 200)")
     train.add_argument("--batch-size", type=int, default=8, help="batch size (default 8)")
     train.add_argument("--lr", type=float, default=2e-4, help="learning rate (default 2e-4)")
@@ -162,8 +163,8 @@ def _train_options(args: argparse.Namespace) -> object:
             raise ValueError(f"--phase {args.phase} learns from recorded sessions: pass --sessions DIR "
                              "(./sessions does not exist)")
     for p in args.corpus:
-        if not Path(p).is_file():
-            raise ValueError(f"--corpus {p}: no such file")
+        if not Path(p).exists():
+            raise ValueError(f"--corpus {p}: no such file or folder")
     extra = {}
     for item in args.settings:
         key, sep, value = item.partition("=")
