@@ -259,6 +259,8 @@ def _episode_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", help="the LARM policy's checkpoint folder")
     p.add_argument("--record", metavar="DIR", help="where session folders go (default ./sessions)")
     p.add_argument("--max-steps", type=int, default=400, help="skill decisions per episode (default 400)")
+    p.add_argument("--record-labels", action="store_true",
+                   help="also record per-pixel block labels with the frames (training data for the vision encoder)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
@@ -298,13 +300,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from agent.play import play
 
             return play(args.task, args.policy, args.seed, args.server, args.record, args.max_steps, args.checkpoint,
-                        args.assist, args.json)
+                        args.assist, args.json, record_labels=args.record_labels)
         if args.seeds < 1:
             parser.error("--seeds must be at least 1")
         from agent.play import evaluate
 
         return evaluate(args.task, args.policy, args.seeds, args.seed_start, args.record, args.max_steps,
-                        args.checkpoint, args.json, args.quiet)
+                        args.checkpoint, args.json, args.quiet, record_labels=args.record_labels)
     if args.command == "replay":
         from agent.replay import main as replay
 

@@ -25,15 +25,30 @@ def _progress(quiet: bool):
     return say
 
 
+def _policy_meta(policy: str, checkpoint: str | None) -> dict[str, Any]:
+    """What the session's metadata says about who decided: the policy, and its checkpoint and backbone if any."""
+    meta: dict[str, Any] = {"name": policy}
+    if checkpoint:
+        meta["checkpoint"] = str(Path(checkpoint).resolve())
+        try:
+            from brain.checkpoint import read_meta
+            m = read_meta(checkpoint)
+            meta.update(backbone=m.backbone, backbone_fingerprint=m.backbone_fingerprint,
+                        phases=[h.get("phase") for h in m.history])
+        except Exception as exc:  # the policy itself reports a bad checkpoint; metadata just notes it
+            meta["checkpoint_error"] = str(exc)
+    return meta
+
+
 def play(task: str, policy: str, seed: int | None, server: str | None, record: str | None, max_steps: int,
-         checkpoint: str | None, assists: list[str], as_json: bool) -> int:
+         checkpoint: str | None, assists: list[str], as_json: bool, record_labels: bool = False) -> int:
     try:
         agent = make_policy(policy, task, seed=seed, checkpoint=checkpoint)
     except (NotImplementedError, ValueError) as err:
         print(f"run_agent.py play: {err}", file=sys.stderr)
         return 2
     env = MinecraftEnv(task=task, server=server, assists=assists, max_steps=max_steps,
-                       record_dir=record or DEFAULT_RECORD_DIR, policy=policy)
+                       record_dir=record or DEFAULT_RECORD_DIR, policy=_policy_meta(policy, checkpoint), record_labels=record_labels)
     say = _progress(False)
     where = server or f"a fresh embedded world (seed {seed if seed is not None else 'random'})"
     say(f"playing {task} with the {policy} policy on {where}; recording to {record or DEFAULT_RECORD_DIR}/")
@@ -46,7 +61,7 @@ def play(task: str, policy: str, seed: int | None, server: str | None, record: s
 
 
 def evaluate(task: str, policy: str, seeds: int, seed_start: int, record: str | None, max_steps: int,
-             checkpoint: str | None, as_json: bool, quiet: bool) -> int:
+             checkpoint: str | None, as_json: bool, quiet: bool, record_labels: bool = False) -> int:
     say = _progress(quiet)
     try:
         make_policy(policy, task, seed=seed_start, checkpoint=checkpoint)
@@ -56,7 +71,8 @@ def evaluate(task: str, policy: str, seeds: int, seed_start: int, record: str | 
     reports: list[EpisodeReport] = []
     for seed in range(seed_start, seed_start + seeds):
         agent = make_policy(policy, task, seed=seed, checkpoint=checkpoint)
-        env = MinecraftEnv(task=task, max_steps=max_steps, record_dir=record or DEFAULT_RECORD_DIR, policy=policy)
+        env = MinecraftEnv(task=task, max_steps=max_steps, record_dir=record or DEFAULT_RECORD_DIR,
+                           policy=_policy_meta(policy, checkpoint), record_labels=record_labels)
         say(f"episode {len(reports) + 1}/{seeds}: seed {seed}")
         try:
             report = run_episode(env, agent, seed, progress=say)
