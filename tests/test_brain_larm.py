@@ -219,3 +219,17 @@ def test_larm_policy_needs_a_checkpoint(tmp_path: Path) -> None:
     (tmp_path / "notone").mkdir()
     with pytest.raises(ValueError, match="cannot load"):
         make_policy("larm", TASK, checkpoint=str(tmp_path / "notone"))
+
+
+def test_an_observation_missing_fields_is_refused_by_name() -> None:
+    """A live observation without its text or mask is an error naming the field, never a guessed input."""
+    from brain.dataset import input_from_observation
+    from skills.vocabulary import vocabulary
+
+    mask = np.ones(len(vocabulary()), dtype=bool)
+    ok = input_from_observation({"text": "inventory: empty"}, {"action_mask": mask}, "wooden_sword")
+    assert ok.frame is None and ok.mask.shape == mask.shape and "inventory" in ok.text
+    with pytest.raises(ValueError, match="no text"):
+        input_from_observation({"frame": np.zeros((4, 4, 3), np.uint8)}, {"action_mask": mask}, "wooden_sword")
+    with pytest.raises(ValueError, match="action_mask"):
+        input_from_observation({"text": "inventory: empty"}, {}, "wooden_sword")
