@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Starts embedded servers and bots: minutes, not seconds (`./larm test -m "not slow"` skips it).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 BRIDGE = ROOT / "bridge"
 NODE_TEST_FILES = sorted(str(p.relative_to(BRIDGE.parent)) for folder in (BRIDGE / "test", ROOT / "skills" / "test")

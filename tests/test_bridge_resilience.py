@@ -8,12 +8,16 @@ import socket
 import threading
 import time
 
+import pytest
 from websockets.asyncio.client import connect as ws_connect
 
 from bridge.bridge_process import BridgeProcess
 from bridge.client import SyncBridgeClient
 from bridge.embedded_server import EmbeddedServer
 from bridge.messages import FrameSettings
+
+# Starts embedded servers and bots: minutes, not seconds (`./larm test -m "not slow"` skips it).
+pytestmark = pytest.mark.slow
 
 SMALL = FrameSettings(fps=0, width=64, height=48)
 

@@ -28,7 +28,7 @@ def _mechanics() -> list[str]:
 
 MECHANICS = _mechanics()
 # With pytest-xdist, every test of this module runs on one worker, so the shared run happens once.
-pytestmark = pytest.mark.xdist_group("check_world")
+pytestmark = [pytest.mark.xdist_group("check_world"), pytest.mark.slow]  # starts servers: minutes
 
 
 @pytest.fixture(scope="module")

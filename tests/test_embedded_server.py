@@ -10,6 +10,9 @@ import pytest
 
 from bridge.embedded_server import SERVER_SCRIPT, EmbeddedServer, EmbeddedServerError, parse_event
 
+# Starts embedded servers and bots: minutes, not seconds (`./larm test -m "not slow"` skips it).
+pytestmark = pytest.mark.slow
+
 
 def listening_addresses(port: int) -> list[str]:
     """Local addresses (hex, as /proc/net/tcp writes them) with a listening socket on `port`."""

@@ -13,6 +13,9 @@ from bridge.messages import FrameSettings
 from conftest import run_cli
 from skills.vocabulary import token_index, vocabulary
 
+# Starts embedded servers and bots: minutes, not seconds (`./larm test -m "not slow"` skips it).
+pytestmark = pytest.mark.slow
+
 SMALL = FrameSettings(fps=0, width=64, height=48)
 
 
