@@ -456,13 +456,8 @@ def run_idm(options: TrainOptions, progress: Progress) -> dict[str, Any]:
     cola = Cola(config).to(larm_device(start.larm))
     curve = train_idm_decoder(start.larm, cola, train, options.steps, batch, options.lr, options.seed, progress,
                               max(1, options.log_every))
-    report = {"phase": options.phase, **counts, "config": config.to_dict(), "curve": curve,
-              "train": evaluate_offline(start.larm, cola, train), "held_out": evaluate_offline(start.larm, cola, held)}
-    entry = {"phase": options.phase, "steps": options.steps, "sessions": [str(p) for p in options.sessions],
-             "time": time.time(), "held_out": report["held_out"]}
-    save_cola(Path(options.out), start, cola, entry)
-    progress(f"wrote {options.out}")
-    return report
+    report = {"phase": options.phase, **counts, "config": config.to_dict(), "curve": curve}
+    return _evaluate_and_save(options, start, cola, train, held, report, progress)
 
 
 def run_bc(options: TrainOptions, progress: Progress) -> dict[str, Any]:
@@ -480,8 +475,15 @@ def run_bc(options: TrainOptions, progress: Progress) -> dict[str, Any]:
     codes = idm_labels(cola, train)
     curve = train_latent_bc(cola, train.h, codes, options.steps, batch, options.lr,
                             options.seed, progress, max(1, options.log_every))
-    report = {"phase": options.phase, **counts, "curve": curve, "held_out_before": before,
-              "train": evaluate_offline(start.larm, cola, train), "held_out": evaluate_offline(start.larm, cola, held)}
+    report = {"phase": options.phase, **counts, "curve": curve, "held_out_before": before}
+    return _evaluate_and_save(options, start, cola, train, held, report, progress)
+
+
+def _evaluate_and_save(options: TrainOptions, start: Start, cola: Cola, train: Encoded, held: Encoded,
+                       report: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """The end of an offline phase: score train and held-out, write the checkpoint, return the report."""
+    report["train"] = evaluate_offline(start.larm, cola, train)
+    report["held_out"] = evaluate_offline(start.larm, cola, held)
     entry = {"phase": options.phase, "steps": options.steps, "sessions": [str(p) for p in options.sessions],
              "time": time.time(), "held_out": report["held_out"]}
     save_cola(Path(options.out), start, cola, entry)
