@@ -62,9 +62,6 @@ EXTRA_BLOCKS = ("deepslate_coal_ore", "deepslate_iron_ore", "deepslate_gold_ore"
 EXTRA_MOBS = ("zombie", "skeleton", "spider", "creeper", "enderman", "rabbit", "squid", "blaze")
 # Materials preferred when a recipe has variants (the canonical answer of a question).
 PREFERRED = ("cobblestone", "coal", "oak_planks", "oak_log", "iron_ingot")
-# Vanilla fuels, burn time in ticks (200 ticks smelt one item); families are added in _fuel_table.
-FUEL_TICKS_WOODEN_TOOL = 200
-FUEL_TICKS_WOOD = 300
 # enchantments.json category -> the kinds of item that take it (vanilla 1.21 item tags).
 ENCHANT_CATEGORY_KINDS: dict[str, tuple[str, ...]] = {
     "armor": ARMOR_KINDS, "head_armor": ("helmet",), "leg_armor": ("leggings",), "foot_armor": ("boots",),
@@ -339,15 +336,12 @@ def smelting_documents(output: str, inputs: Sequence[str], rng: random.Random) -
 
 
 def fuel_table(items: Iterable[str]) -> dict[str, int]:
-    """Vanilla burn times (ticks) for the fuels among `items`: the vocabulary's table plus wood and wooden tools."""
+    """Vanilla burn times (ticks; 200 smelt one item) for the fuels among `items` (skills.vocabulary.burn_ticks)."""
     table: dict[str, int] = {}
     for i in items:
-        if i in V.FUELS:
-            table[i] = V.FUELS[i]
-        elif i.endswith(("_log", "_planks")):
-            table[i] = FUEL_TICKS_WOOD
-        elif i.startswith("wooden_"):
-            table[i] = FUEL_TICKS_WOODEN_TOOL
+        ticks = V.burn_ticks(i)
+        if ticks is not None:
+            table[i] = ticks
     return table
 
 

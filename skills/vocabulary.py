@@ -466,8 +466,19 @@ def ore_variants(block: str) -> tuple[str, ...]:
     return (block, deep) if block.endswith("_ore") and deep in game_data().blocks else (block,)
 
 
+def burn_ticks(item: str) -> int | None:
+    """Vanilla furnace burn time of an item in ticks, None if it is no fuel (FUELS, plus wood by family)."""
+    if item in FUELS:
+        return FUELS[item]
+    if item.endswith(("_log", "_planks")):
+        return 300
+    if item.startswith("wooden_"):
+        return 200
+    return None
+
+
 def _fuels(items: Iterable[str]) -> tuple[dict[str, int], ...]:
-    names = [i for i in items if i in FUELS or i.endswith(("_log", "_planks")) or i.startswith("wooden_")]
+    names = [i for i in items if burn_ticks(i) is not None]
     names = sorted(set(names), key=lambda i: (-FUELS.get(i, 300), _preference(i)))
     return tuple({i: 1} for i in names)
 
