@@ -11,6 +11,7 @@ either the old checkpoint or the new one, never a half-written one.
 """
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -77,6 +78,16 @@ def save_checkpoint(folder: str | os.PathLike[str], parts: dict[str, dict[str, t
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def save_phase(folder: str | os.PathLike[str], parts: dict[str, dict[str, torch.Tensor]], meta: CheckpointMeta,
+               part: str, state: dict[str, torch.Tensor], config: dict[str, Any], entry: dict[str, Any]) -> Path:
+    """What a training phase writes: the starting checkpoint's parts and meta with one part (and its config)
+    replaced and the phase's entry appended to the history; the other parts are copied through unchanged."""
+    new_meta = copy.deepcopy(meta)
+    new_meta.configs[part] = config
+    new_meta.history.append(entry)
+    return save_checkpoint(folder, {**parts, part: state}, new_meta)
 
 
 def read_meta(folder: str | os.PathLike[str]) -> CheckpointMeta:

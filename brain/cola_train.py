@@ -31,7 +31,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from brain.checkpoint import CheckpointError, CheckpointMeta, save_checkpoint
+from brain.checkpoint import CheckpointError, CheckpointMeta, save_phase
 from brain.cola import Cola, ColaConfig, code_usage
 from brain.ppo import PpoSettings, Rollout, ppo_update
 from brain.train_options import TrainOptions, resolve_device
@@ -129,12 +129,7 @@ def save_cola(folder: Path, start: Start, cola: Cola, entry: dict[str, Any]) -> 
     if start.meta is None:   # a fresh LARM: its own save writes its parts and configs next to ours
         return start.larm.save(folder, entry, extra_parts={"cola": state},
                                extra_configs={"cola": cola.config.to_dict()})
-    parts = {name: tensors for name, tensors in start.parts.items() if name != "cola"}
-    parts["cola"] = state
-    meta = copy.deepcopy(start.meta)
-    meta.configs["cola"] = cola.config.to_dict()
-    meta.history.append(entry)
-    return save_checkpoint(folder, parts, meta)
+    return save_phase(folder, start.parts, start.meta, "cola", state, cola.config.to_dict(), entry)
 
 
 # ------------------------------------------------------------------------------------------ cached hidden states

@@ -52,7 +52,7 @@ import torch.nn.functional as F
 
 from brain import knowledge as K
 from brain import knowledge_eval as KE
-from brain.checkpoint import CheckpointError, CheckpointMeta, load_checkpoint, save_checkpoint
+from brain.checkpoint import CheckpointError, CheckpointMeta, load_checkpoint, save_phase
 from brain.lora import LoraSettings, add_lora, load_lora_state, lora_state
 from brain.train_options import TrainOptions, resolve_device
 
@@ -238,16 +238,11 @@ def _save(options: TrainOptions, backbone: Any, model: Any, lora: LoraSettings, 
           entry: dict[str, Any]) -> Path:
     from skills.vocabulary import vocabulary_fingerprint
 
-    out_parts = {k: v for k, v in parts.items() if k != "lora"}
-    out_parts["lora"] = {k: v.detach().float().cpu().clone() for k, v in lora_state(model).items()}
+    state = {k: v.detach().float().cpu().clone() for k, v in lora_state(model).items()}
     if meta is None:
-        new = CheckpointMeta(backbone=options.backbone, backbone_fingerprint=backbone.fingerprint,
-                             vocabulary_fingerprint=vocabulary_fingerprint())
-    else:
-        new = CheckpointMeta(**{**asdict(meta), "history": list(meta.history), "configs": dict(meta.configs)})
-    new.configs["lora"] = asdict(lora)
-    new.history.append(entry)
-    return save_checkpoint(options.out, out_parts, new)
+        meta = CheckpointMeta(backbone=options.backbone, backbone_fingerprint=backbone.fingerprint,
+                              vocabulary_fingerprint=vocabulary_fingerprint())
+    return save_phase(options.out, parts, meta, "lora", state, asdict(lora), entry)
 
 
 def _quiz(model: Any, tokenizer: Any, held: Sequence[str], settings: PretrainSettings, seed: int,

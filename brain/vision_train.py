@@ -38,7 +38,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from brain.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
+from brain.checkpoint import CheckpointMeta, load_checkpoint, save_phase
 from brain.train_options import TrainOptions, resolve_device
 from brain.vision import VisionConfig, VisionEncoder
 from brain.vision_data import (CLASS_NAMES, NUM_CLASSES, CollectSettings, LabelledFrames, VisionDataError, collect,
@@ -277,14 +277,11 @@ def run(options: TrainOptions, progress: Callable[[str], None] = print) -> dict[
                               for c in np.flatnonzero(counts)},
         "config": asdict(config),
     }
-    parts["vision"] = {k: v.detach().cpu() for k, v in encoder.state_dict().items()}
-    meta.configs = dict(meta.configs)
-    meta.configs["vision"] = asdict(config)
-    meta.history = list(meta.history) + [{
-        "phase": "vision", "steps": options.steps, "frames": len(train), "init": str(options.init or ""),
-        "sources": [str(s) for s in sources], "pixel_accuracy": after["pixel_accuracy"],
-        "mean_iou": after["mean_iou"], "time": time.strftime("%Y-%m-%dT%H:%M:%S")}]
-    save_checkpoint(options.out, parts, meta)
+    entry = {"phase": "vision", "steps": options.steps, "frames": len(train), "init": str(options.init or ""),
+             "sources": [str(s) for s in sources], "pixel_accuracy": after["pixel_accuracy"],
+             "mean_iou": after["mean_iou"], "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    save_phase(options.out, parts, meta, "vision", {k: v.detach().cpu() for k, v in encoder.state_dict().items()},
+               asdict(config), entry)
     report["checkpoint"] = str(options.out)
     progress(f"vision: held-out pixel accuracy {after['pixel_accuracy']:.3f} (baseline "
              f"{after['baseline']['pixel_accuracy']:.3f}), mIoU {after['mean_iou']:.3f} "
