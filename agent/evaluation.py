@@ -62,6 +62,8 @@ def run_episode(env: Any, policy: Policy, seed: int | None, progress: Callable[[
     started = time.monotonic()
     policy.reset()
     obs, info = env.reset(seed=seed)
+    if getattr(env, "seed_used", None) is not None:
+        report.seed = env.seed_used  # a random world's seed, so the episode can be replayed with --seed
     tick0 = int(info["state"].get("tick", 0))
     decide_s = 0.0
     _note_tiers(report, info["state"], tick0, started, 0, progress)
@@ -83,7 +85,7 @@ def run_episode(env: Any, policy: Policy, seed: int | None, progress: Callable[[
         state = info.get("state") or {}
         report.ticks = max(report.ticks, int(state.get("tick", tick0)) - tick0)
         outcome = "ok" if result.get("ok") else (result.get("error") or {}).get("kind", "failed")
-        progress(f"seed {seed} step {report.steps}: {token} -> {outcome} ({result.get('wall_ms', 0) / 1000:.1f} s)")
+        progress(f"seed {report.seed} step {report.steps}: {token} -> {outcome} ({result.get('wall_ms', 0) / 1000:.1f} s)")
         _note_tiers(report, state, tick0, started, report.steps, progress)
         if terminated or truncated:
             report.end = "task done" if terminated else f"truncated: {info.get('truncated_reason', 'step limit or world lost')}"
