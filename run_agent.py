@@ -13,17 +13,23 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from agent.tasks import DEFAULT_TASK, TASKS, TIERS
+from brain.model.backbone import DEFAULT_BACKBONE, TINY_BACKBONE
+
+if TYPE_CHECKING:
+    from agent.policies import Policy
 
 # Subcommands in the contract that later issues implement, and where each is tracked.
 NOT_YET = {
     "finetune": ("online referee RL while playing", 5),
 }
 # Each training phase's module (imported only when asked for) and whether it reads recorded sessions.
-PHASE_MODULES = {"pretrain": ("brain.pretrain", False), "vision": ("brain.vision_train", True),
-                 "bc": ("brain.behaviour_cloning", True), "cola-idm": ("brain.cola_train", True),
-                 "cola-bc": ("brain.cola_train", True), "cola-rl": ("brain.cola_train", False)}
-KNOWN_BACKBONES = ("gemma-3-270m", "tiny-random")
+PHASE_MODULES = {"pretrain": ("brain.training.pretrain", False), "vision": ("brain.training.vision", True),
+                 "bc": ("brain.training.bc", True), "cola-idm": ("brain.training.cola_idm", True),
+                 "cola-bc": ("brain.training.cola_bc", True), "cola-rl": ("brain.training.cola_rl", False)}
+KNOWN_BACKBONES = (DEFAULT_BACKBONE, TINY_BACKBONE)
 
 
 def _recipes(value: str) -> str:
@@ -61,8 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--verbose", action="store_true", help="also relay the server's log to stderr")
     ev = sub.add_parser("eval", help="the evaluation protocol: --policy --task --seeds N --json",
                         description="Run the policy from fresh embedded worlds (seeds START..START+N-1, assists "
-                        "off) and report per tier (wooden, stone, iron, diamond, enchanted diamond) the "
-                        "successes, median game ticks and wall time.")
+                        f"off) and report per tier ({', '.join(TIERS)}) the successes, median game ticks and "
+                        "wall time.")
     _episode_options(ev)
     ev.add_argument("--seeds", type=int, default=10, help="how many fresh worlds (default 10)")
     ev.add_argument("--seed-start", type=int, default=1, help="first seed (default 1)")
@@ -88,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--fps", type=float, default=10, help="frame stream rate to request (default 10)")
     bench.add_argument("--size", default="224x224", metavar="WxH", help="frame size (default 224x224)")
     bench.add_argument("--skill-trials", type=int, default=30, help="trivial skills to time (default 30)")
-    bench.add_argument("--backbone", default="gemma-3-270m",
+    bench.add_argument("--backbone", default=DEFAULT_BACKBONE,
                        help="latency: backbone spec (gemma-3-270m, tiny-random or a HF folder; default gemma-3-270m)")
     bench.add_argument("--checkpoint", metavar="DIR", help="latency: a LARM checkpoint (default: untrained heads)")
     bench.add_argument("--device", default="auto", choices=["cpu", "cuda", "auto"],
@@ -130,7 +136,7 @@ def _train_options(args: argparse.Namespace) -> object:
     """TrainOptions from the arguments; ValueError with a one-line reason for bad input."""
     from pathlib import Path
 
-    from brain.train_options import TrainOptions
+    from brain.training.options import TrainOptions
 
     out = Path(args.out)
     if not out.parent.is_dir():
@@ -141,7 +147,7 @@ def _train_options(args: argparse.Namespace) -> object:
     backbone = args.backbone
     if backbone is None:
         if init is not None:
-            from brain.checkpoint import CheckpointError, read_meta
+            from brain.model.checkpoint import CheckpointError, read_meta
 
             try:
                 backbone = read_meta(init).backbone
@@ -202,8 +208,8 @@ def _train(args: argparse.Namespace) -> int:
             return fail(f"--phase {args.phase} is not available: {module_name} is not part of this installation")
         raise
     from agent.recording import SessionError
-    from brain.backbone import BackboneError
-    from brain.checkpoint import CheckpointError
+    from brain.model.backbone import BackboneError
+    from brain.model.checkpoint import CheckpointError
 
     def progress(message: str) -> None:
         print(f"[train {args.phase}] {message}", file=sys.stderr, flush=True)
@@ -224,15 +230,15 @@ def _bench_latency(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from brain.backbone import BackboneError
-    from brain.checkpoint import CheckpointError
+    from brain.model.backbone import BackboneError
+    from brain.model.checkpoint import CheckpointError
 
     sessions = [Path(p) for p in args.sessions] if args.sessions else ([Path("sessions")] if Path("sessions").is_dir() else [])
     if args.checkpoint and not Path(args.checkpoint).is_dir():
         print(f"run_agent.py bench latency: error: --checkpoint {args.checkpoint}: no such folder", file=sys.stderr)
         return 2
     from agent.recording import SessionError
-    from brain.latency import run as latency
+    from brain.evaluation.latency import run as latency
 
     try:
         reports = latency(args.backbone, args.checkpoint, args.device, args.decisions, sessions,
@@ -252,9 +258,30 @@ def _bench_latency(args: argparse.Namespace) -> int:
     return 0
 
 
+def _policies(name: str, task: str, checkpoint: str | None) -> tuple[Callable[[int | None], Policy], dict[str, Any]]:
+    """A builder of the --policy for a seed (expert and random from agent/, larm from brain/), and what the
+    sessions' metadata says of it: its name, and its checkpoint when one is given."""
+    meta: dict[str, Any] = {"name": name}
+    if checkpoint:
+        from brain.policy import checkpoint_meta
+
+        meta.update(checkpoint_meta(checkpoint))
+    if name != "larm":
+        from agent.policies import make_policy
+
+        return (lambda seed: make_policy(name, task, seed)), meta
+
+    def larm(seed: int | None) -> Policy:
+        if not checkpoint:
+            raise ValueError("--policy larm needs --checkpoint DIR (a folder written by run_agent.py train --phase bc)")
+        from brain.policy import LarmPolicy
+
+        return LarmPolicy(checkpoint, task, seed)
+    return larm, meta
+
+
 def _episode_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--task", default="enchanted_diamond_sword",
-                   help="wooden_sword, stone_sword, iron_sword, diamond_sword or enchanted_diamond_sword (default)")
+    p.add_argument("--task", default=DEFAULT_TASK, help=f"one of {', '.join(TASKS)} (default {DEFAULT_TASK})")
     p.add_argument("--policy", default="expert", choices=["expert", "random", "larm"], help="who decides (default expert)")
     p.add_argument("--checkpoint", help="the LARM policy's checkpoint folder")
     p.add_argument("--record", metavar="DIR", help="where session folders go (default ./sessions)")
@@ -285,28 +312,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "check-world":
-        from bridge.check_world import main as check_world
+        from world.check_world import main as check_world
 
         only = [p for p in args.only.split(",") if p] if args.only else None
         return check_world(seed=args.seed, recipes=args.recipes, as_json=args.json, only=only, verbose=args.verbose)
     if args.command in ("play", "eval"):
-        from agent.rewards import TASKS
-
         if args.task not in TASKS:
             parser.error(f"unknown --task {args.task!r}; known: {', '.join(TASKS)}")
         if args.max_steps < 1:
             parser.error("--max-steps must be at least 1")
+        if args.command == "eval" and args.seeds < 1:
+            parser.error("--seeds must be at least 1")
+        policies, policy_meta = _policies(args.policy, args.task, args.checkpoint)
+        try:  # a bad policy (no plan for the task, a bad checkpoint) fails before any world starts
+            first = policies(args.seed if args.command == "play" else args.seed_start)
+        except (NotImplementedError, ValueError) as err:
+            print(f"run_agent.py {args.command}: {err}", file=sys.stderr)
+            return 2
         if args.command == "play":
             from agent.play import play
 
-            return play(args.task, args.policy, args.seed, args.server, args.record, args.max_steps, args.checkpoint,
+            return play(args.task, first, policy_meta, args.seed, args.server, args.record, args.max_steps,
                         args.assist, args.json, record_labels=args.record_labels)
-        if args.seeds < 1:
-            parser.error("--seeds must be at least 1")
         from agent.play import evaluate
 
-        return evaluate(args.task, args.policy, args.seeds, args.seed_start, args.record, args.max_steps,
-                        args.checkpoint, args.json, args.quiet, record_labels=args.record_labels)
+        return evaluate(args.task, policies, policy_meta, args.seeds, args.seed_start, args.record, args.max_steps,
+                        args.json, args.quiet, record_labels=args.record_labels)
     if args.command == "replay":
         from agent.replay import main as replay
 
@@ -314,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "bench":
         if args.which == "latency":
             return _bench_latency(args)
-        from bridge.bench import main as bench_bridge
+        from agent.bench_bridge import main as bench_bridge
 
         try:
             width, height = (int(v) for v in args.size.lower().split("x"))

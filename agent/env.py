@@ -1,30 +1,33 @@
-"""A gymnasium environment over the bridge: one step = one skill token.
+"""A gymnasium environment over the bridge: one step = one skill of the vocabulary.
 
-    env = MinecraftEnv(task="enchanted_diamond_sword", max_steps=300)
+    env = MinecraftEnv(task="enchanted_diamond_sword")
     obs, info = env.reset(seed=7)          # a fresh embedded world with seed 7
-    obs, reward, terminated, truncated, info = env.step("mine:oak_log")
+    obs, reward, terminated, truncated, info = env.step(token_index()["mine:oak_log"])
     env.close()
+
+agent/registration.py's make_env (gymnasium.make("larm/Minecraft-v0")) wraps it as the agent plays it: token
+actions, the step limit and recording.
 
 - Each reset() launches a fresh embedded world (agent/launch.py), unless the env is attached to a user's
   server (server="HOST:PORT"): then the bridge is started once and reset() only starts a new episode there.
-- action_space: Discrete(len(vocabulary())); step() also takes a token string, or (token, args).
-- observation: {"text": the state rendered for a language model, "frame": HxWx3 uint8 first-person frame}.
+- action_space: Discrete(len(vocabulary())); step() takes an index of the vocabulary. step_token() runs any
+  token with arguments (the TokenActions wrapper, agent/wrappers.py, gives step() that form).
+- observation: {"text": observation_text() of the state, "frame": HxWx3 uint8 first-person frame}.
 - info: action_mask (numpy bool over the vocabulary), state (the protocol state dict), result (the skill
-  result dict), milestones (new this step) and milestones_achieved, events (seen during the step), token.
-- terminated when the task succeeds; truncated at max_steps, or when the world is lost (the bridge or the
-  server died, or the bot's connection did not come back within reconnect_timeout).
-- record_dir: every episode is recorded as a session folder there (agent/recording.py).
-- record_labels: also ask the renderer for per-pixel block labels with every frame and record them beside
-  the frames (frames/labels_NNNNNNNN.png): supervision for the vision encoder (brain/vision_train.py).
+  result dict), milestones (new this step) and milestones_achieved, success (the task's success milestone
+  is reached), events (seen during the step), step, episode_return, seed, task; after a step also token,
+  args, in_vocabulary and timings.
+- terminated when the task succeeds; truncated when the world is lost (the bridge or the server died, or the
+  bot's connection did not come back within reconnect_timeout): info["lost"] and info["truncated_reason"]
+  say why. The step limit and recording are wrappers (agent/wrappers.py).
+- record_labels: also ask the renderer for per-pixel block labels with every frame (info["labels"]), which
+  RecordSession records beside the frames: supervision for the vision encoder (brain/training/vision.py).
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as _dt
-import string
 import time
-from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import gymnasium as gym
@@ -32,20 +35,16 @@ import numpy as np
 from gymnasium import spaces
 
 from agent.launch import World, launch
-from agent.observation_text import render_events, render_state_text
-from agent.recording import SessionRecorder
-from agent.rewards import DEFAULT_TASK, MilestoneReward, Task, get_task
-from bridge.client import BridgeError, SyncBridgeClient
+from agent.observation_text import MAX_TEXT, TEXT_CHARSET, observation_text
+from agent.rewards import MilestoneReward
+from agent.tasks import DEFAULT_TASK, Task, get_task
+from bridge.client import DEFAULT_DEADLINE_MS, BridgeError, SyncBridgeClient
 from bridge.messages import FrameSettings
 from skills.vocabulary import SkillToken, action_mask, token_index, vocabulary, vocabulary_fingerprint
 
-TEXT_CHARSET = frozenset(string.printable)
-MAX_TEXT = 8192
-DEFAULT_DEADLINE_MS = 120_000
-# Skills that legitimately take longer than the default deadline.
-VERB_DEADLINES_MS = {"dig_down": 600_000, "surface": 300_000, "mine": 300_000, "kill": 180_000, "smelt": 300_000,
-                     "make_obsidian": 300_000, "explore": 180_000}
 RECENT = 5
+
+Step = tuple[dict[str, Any], float, bool, bool, dict[str, Any]]
 
 
 class MinecraftEnv(gym.Env[dict[str, Any], int]):
@@ -58,11 +57,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         assists: Iterable[str] = (),
         frames: FrameSettings | None = None,
         frame_source: str = "request",
-        max_steps: int = 500,
-        deadline_ms: int = DEFAULT_DEADLINE_MS,
-        verb_deadlines_ms: Mapping[str, int] | None = None,
-        record_dir: str | Path | None = None,
-        policy: Mapping[str, Any] | str | None = None,
+        deadline_ms: int | None = None,
         strict_mask: bool = False,
         reconnect_timeout: float = 60.0,
         step_penalty: float | None = None,
@@ -86,11 +81,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         self.record_labels = bool(record_labels)
         if self.record_labels and frame_source == "stream" and not self.frames.labels:
             self.frames = dataclasses.replace(self.frames, labels=True)  # streamed frames must carry them
-        self.max_steps = int(max_steps)
-        self.deadline_ms = int(deadline_ms)
-        self.verb_deadlines_ms = dict(VERB_DEADLINES_MS if verb_deadlines_ms is None else verb_deadlines_ms)
-        self.record_dir = Path(record_dir) if record_dir is not None else None
-        self.policy = {"name": policy} if isinstance(policy, str) else dict(policy or {})
+        self.deadline_ms = None if deadline_ms is None else int(deadline_ms)   # None: each verb's own
         self.strict_mask = strict_mask
         self.reconnect_timeout = reconnect_timeout
         self.render_mode = render_mode
@@ -106,17 +97,13 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         self.world: World | None = None
         self.client: SyncBridgeClient | None = None
         self._world_stack: contextlib.ExitStack | None = None
-        self.recorder: SessionRecorder | None = None
         self.state: dict[str, Any] = {}
         self.frame: np.ndarray = np.zeros((self.frames.height, self.frames.width, 3), np.uint8)
         self.labels: np.ndarray | None = None   # the current frame's block labels (record_labels only)
         self.recent: list[dict[str, Any]] = []
         self.steps = 0
-        self.episode = 0
         self.episode_return = 0.0
-        self.last_text = ""
         self.seed_used: int | None = None
-        self.last_session_folder: Path | None = None
 
     # ---------------------------------------------------------------------------------- lifecycle
 
@@ -147,7 +134,6 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
               ) -> tuple[dict[str, Any], dict[str, Any]]:
         super().reset(seed=seed)
-        self._close_recorder(reason="reset")
         fresh = self.server is None or self.client is None or self.client.closed
         if fresh:
             self._stop_world()
@@ -159,47 +145,39 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         assert self.client is not None and self.world is not None
         self.client.drain_events()
         self.steps = 0
-        self.episode += 1
         self.episode_return = 0.0
         self.recent = []
-        state, frame, _ = self._observe_both()
+        self._observe_both()
         self.reward_fn.reset(self.state)
-        text = self._text()
-        if self.record_dir is not None:
-            self._open_recorder()
-            assert self.recorder is not None
-            ref = self.recorder.add_frame(frame, labels=self.labels)
-            self.recorder.log_reset(text, state=self.state, frame=ref, milestones_achieved=list(self.reward_fn.achieved))
-        return self._obs(text), self._info(result=None, events=[], new=[])
+        return self._obs(self._text()), self._info(result=None, events=[], new=[])
 
     def close(self) -> None:
-        self._close_recorder(reason="close")
         self._stop_world()
         super().close()
 
     # ---------------------------------------------------------------------------------- stepping
 
-    def token_of(self, action: Any) -> tuple[str, dict[str, Any] | None]:
-        """(token, args) for an action index, a token string, or (token, args)."""
-        if isinstance(action, (tuple, list)) and len(action) == 2 and isinstance(action[0], str):
-            return action[0], dict(action[1] or {})
-        if isinstance(action, str):
-            return action, None
-        if isinstance(action, (int, np.integer)) or (isinstance(action, np.ndarray) and action.ndim == 0):
-            i = int(action)
-            if not 0 <= i < len(self.vocab):
-                raise ValueError(f"action {i} is outside the vocabulary (0..{len(self.vocab) - 1})")
-            return self.vocab[i].token, None
-        raise TypeError(f"an action is an index, a token string or (token, args), got {action!r}")
-
     def deadline_for(self, token: str) -> int:
-        return int(self.verb_deadlines_ms.get(token.split(":", 1)[0], self.deadline_ms))
+        """The deadline a skill runs with: `deadline_ms` when given, else its verb's own, which the bridge
+        announces in the handshake (written once, in skills/verbs/<verb>.js)."""
+        if self.deadline_ms is not None:
+            return self.deadline_ms
+        verb = token.split(":", 1)[0]
+        own = next((v.deadline_ms for v in self.client.welcome.verbs if v.verb == verb), None) if self.client else None
+        return own if own is not None else DEFAULT_DEADLINE_MS
 
-    def step(self, action: Any) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
+    def step(self, action: int) -> Step:
+        """Run the skill vocabulary()[action]."""
+        if not self.action_space.contains(action):
+            raise ValueError(f"action {action!r} is not an index of the vocabulary (0..{len(self.vocab) - 1}); "
+                             "agent.wrappers.TokenActions takes tokens")
+        return self.step_token(self.vocab[int(action)].token)
+
+    def step_token(self, token: str, args: Mapping[str, Any] | None = None) -> Step:
+        """Run one skill token with its arguments; a token outside the vocabulary (the expert's dig_down:-54)
+        runs too, and an unknown one comes back as a failed result (info["in_vocabulary"] says which)."""
         if self.client is None:
             raise RuntimeError("call reset() before step()")
-        token, args = self.token_of(action)
-        decided_on = self.last_text
         t0 = time.perf_counter()
         result = self.client.run_skill(token, args, deadline_ms=self.deadline_for(token))
         t1 = time.perf_counter()
@@ -219,22 +197,14 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         self.steps += 1
         self.episode_return += step_reward.reward
         terminated = step_reward.success
-        truncated = not terminated and (self.steps >= self.max_steps or lost is not None)
-        text = self._text(events)
+        truncated = not terminated and lost is not None
         info = self._info(result_dict, events, step_reward.new_milestones)
-        info["token"] = token
-        info["in_vocabulary"] = token in self._index
-        info["timings"] = {"skill_s": t1 - t0, "observe_s": observe_s, "frame_s": frame_s}
+        info.update(token=token, args=None if args is None else dict(args), in_vocabulary=token in self._index,
+                    timings={"skill_s": t1 - t0, "observe_s": observe_s, "frame_s": frame_s})
         if lost is not None:
             info["lost"] = lost
-        if self.recorder is not None:
-            ref = self.recorder.add_frame(self.frame, labels=self.labels)
-            self.recorder.log_step(self.steps, decided_on, token, result_dict, step_reward.reward, info["timings"], ref,
-                                   args=args, state=self.state, events=events, milestones=step_reward.new_milestones,
-                                   terminated=terminated, truncated=truncated, lost=lost)
-            if terminated or truncated:
-                self._close_recorder(reason="success" if terminated else ("lost" if lost else "max_steps"))
-        return self._obs(text), float(step_reward.reward), bool(terminated), bool(truncated), info
+            info["truncated_reason"] = f"world lost: {lost}"
+        return self._obs(self._text(events)), float(step_reward.reward), bool(terminated), bool(truncated), info
 
     def _lost_reason(self) -> str | None:
         """Why the world is gone for good (None while it can still serve)."""
@@ -291,12 +261,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
     # ---------------------------------------------------------------------------------- output
 
     def _text(self, events: list[dict[str, Any]] | None = None) -> str:
-        text = render_state_text(self.state, self.recent, task=self.task.description)
-        extra = render_events(events or [])
-        if extra:
-            text += "\n" + extra
-        self.last_text = text[:MAX_TEXT]
-        return self.last_text
+        return observation_text(self.state, self.recent, task=self.task.description, events=events or [])
 
     def _obs(self, text: str) -> dict[str, Any]:
         return {"text": text, "frame": self.frame}
@@ -305,49 +270,29 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         return action_mask(self.vocab, self.state, strict=self.strict_mask)
 
     def _info(self, result: dict[str, Any] | None, events: list[dict[str, Any]], new: list[str]) -> dict[str, Any]:
-        return {
+        info = {
             "action_mask": self.action_mask(), "state": self.state, "result": result, "events": events,
-            "milestones": list(new), "milestones_achieved": list(self.reward_fn.achieved), "step": self.steps,
-            "episode_return": self.episode_return, "seed": self.seed_used, "task": self.task.name,
+            "milestones": list(new), "milestones_achieved": list(self.reward_fn.achieved),
+            "success": self.reward_fn.succeeded, "step": self.steps, "episode_return": self.episode_return,
+            "seed": self.seed_used, "task": self.task.name,
         }
+        if self.labels is not None:
+            info["labels"] = self.labels
+        return info
 
     def render(self) -> np.ndarray | None:
         return self.frame if self.render_mode == "rgb_array" else None
 
-    # ---------------------------------------------------------------------------------- recording
+    # ---------------------------------------------------------------------------------- for recording
 
-    def _open_recorder(self) -> None:
-        assert self.record_dir is not None and self.world is not None
-        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        name = f"{stamp}_ep{self.episode:04d}_{self.task.name}_{'seed' + str(self.seed_used) if self.seed_used is not None else 'server'}"
-        folder = self.record_dir / name
-        n = 1
-        while folder.exists():
-            n += 1
-            folder = self.record_dir / f"{name}_{n}"
-        metadata = {
-            "task": self.task.name, "episode": self.episode, "max_steps": self.max_steps, "policy": self.policy,
-            "vocabulary": {"size": len(self.vocab), "fingerprint": vocabulary_fingerprint(self.vocab)},
-            "frames": self.frames.to_dict(), "frame_source": self.frame_source, **self.world.metadata(),
-        }
-        self.recorder = SessionRecorder(folder, metadata, fps=max(1.0, float(self.frames.fps or 1)))
-        self.last_session_folder = folder
+    def session_metadata(self) -> dict[str, Any]:
+        """What a session's metadata.json says of this env and its world (agent/wrappers.py RecordSession)."""
+        assert self.world is not None, "call reset() first"
+        return {"task": self.task.name,
+                "vocabulary": {"size": len(self.vocab), "fingerprint": vocabulary_fingerprint(self.vocab)},
+                "frames": self.frames.to_dict(), "frame_source": self.frame_source, **self.world.metadata()}
 
-    def _close_recorder(self, reason: str) -> None:
-        recorder, self.recorder = self.recorder, None
-        if recorder is None:
-            return
-        assists_used = self.world.assist_events() if self.world is not None else []
-        recorder.close(end_reason=reason, episode_return=self.episode_return, success=self.reward_fn.succeeded,
-                       milestones_achieved=list(self.reward_fn.achieved), assists_used=assists_used)
-
-    @property
-    def session_folder(self) -> Path | None:
-        return self.recorder.folder if self.recorder is not None else None
-
-
-def make_env(**kwargs: Any) -> MinecraftEnv:
-    """gymnasium-style factory."""
-    return MinecraftEnv(**kwargs)
-
+    def assists_used(self) -> list[dict[str, Any]]:
+        """Every use of an assist in the current world so far."""
+        return self.world.assist_events() if self.world is not None else []
 

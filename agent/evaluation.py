@@ -1,6 +1,6 @@
 """Episodes and the evaluation protocol: fresh worlds, assists off, per-tier success, ticks and wall time.
 
-Tiers are the tool tiers reached on the way (design section 8): wooden, stone and iron (a pickaxe or a
+Tiers are the tool tiers reached on the way (agent/tasks.py TIERS): wooden, stone and iron (a pickaxe or a
 sword of that material), diamond (a diamond sword), enchanted diamond (an enchanted diamond sword). The
 game ticks of a tier are counted from the episode's start to the first state that shows it.
 """
@@ -11,20 +11,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
+import gymnasium as gym
+
 from agent.policies import Policy
-
-TIERS: dict[str, Callable[[dict[str, Any]], bool]] = {
-    "wooden": lambda s: _holds(s, "wooden_pickaxe", "wooden_sword"),
-    "stone": lambda s: _holds(s, "stone_pickaxe", "stone_sword"),
-    "iron": lambda s: _holds(s, "iron_pickaxe", "iron_sword"),
-    "diamond": lambda s: _holds(s, "diamond_sword"),
-    "enchanted_diamond": lambda s: bool(s.get("enchanted", {}).get("diamond_sword")),
-}
-
-
-def _holds(state: dict[str, Any], *items: str) -> bool:
-    inv = state.get("inventory", {})
-    return any(inv.get(i, 0) > 0 for i in items)
+from agent.tasks import TIERS
 
 
 @dataclass
@@ -56,14 +46,15 @@ class EpisodeReport:
         return asdict(self)
 
 
-def run_episode(env: Any, policy: Policy, seed: int | None, progress: Callable[[str], None] = lambda m: None) -> EpisodeReport:
-    """Play one episode in `env` (agent/env.py MinecraftEnv) with `policy`; never raises for a lost world."""
-    report = EpisodeReport(seed=seed, policy=policy.name, task=env.task.name)
+def run_episode(env: gym.Env[dict[str, Any], Any], policy: Policy, seed: int | None,
+                progress: Callable[[str], None] = lambda m: None) -> EpisodeReport:
+    """Play one episode with `policy` in `env` (make_env's stack: it takes (token, args) actions), reading only
+    what reset and step return; never raises for a lost world."""
     started = time.monotonic()
     policy.reset()
     obs, info = env.reset(seed=seed)
-    if getattr(env, "seed_used", None) is not None:
-        report.seed = env.seed_used  # a random world's seed, so the episode can be replayed with --seed
+    # A random world's seed (info["seed"]), so that the episode can be replayed with --seed.
+    report = EpisodeReport(seed=seed if info["seed"] is None else info["seed"], policy=policy.name, task=info["task"])
     tick0 = int(info["state"].get("tick", 0))
     decide_s = 0.0
     _note_tiers(report, info["state"], tick0, started, 0, progress)
@@ -88,20 +79,19 @@ def run_episode(env: Any, policy: Policy, seed: int | None, progress: Callable[[
         progress(f"seed {report.seed} step {report.steps}: {token} -> {outcome} ({result.get('wall_ms', 0) / 1000:.1f} s)")
         _note_tiers(report, state, tick0, started, report.steps, progress)
         if terminated or truncated:
-            report.end = "task done" if terminated else f"truncated: {info.get('truncated_reason', 'step limit or world lost')}"
+            report.end = "task done" if terminated else f"truncated: {info['truncated_reason']}"
             break
-    report.success = env.task.success in getattr(env.reward_fn, "achieved", []) or bool(getattr(env.reward_fn, "succeeded", False))
+    report.success = bool(info["success"])
     report.wall_s = round(time.monotonic() - started, 1)
     report.decisions_per_s = round(report.steps / decide_s, 1) if decide_s > 0 else 0.0
-    folder = getattr(env, "last_session_folder", None) or getattr(env, "session_folder", lambda: None)()
-    report.session = str(folder) if folder else None
+    report.session = info.get("session")
     return report
 
 
 def _note_tiers(report: EpisodeReport, state: dict[str, Any], tick0: int, started: float, step: int,
                 progress: Callable[[str], None]) -> None:
-    for name, reached in TIERS.items():
-        if name not in report.tiers and reached(state):
+    for name, tier in TIERS.items():
+        if name not in report.tiers and tier.reached(state):
             report.tiers[name] = TierReached(ticks=int(state.get("tick", tick0)) - tick0,
                                              wall_s=round(time.monotonic() - started, 1), step=step)
             progress(f"seed {report.seed}: tier {name} reached at step {step}")

@@ -19,11 +19,10 @@ from typing import Any, Iterable, Iterator
 
 from bridge.bridge_process import BridgeProcess
 from bridge.client import SyncBridgeClient
-from bridge.embedded_server import EmbeddedServer, ServerInfo
 from bridge.messages import FrameSettings
-from bridge.node_runtime import NODE_MODULES, node_version
-
-MINECRAFT_VERSION = "1.21.4"
+from world.embedded_server import EmbeddedServer, ServerInfo
+from world.node_runtime import NODE_MODULES, REPO_ROOT, node_version
+from world.vanilla import MINECRAFT_VERSION
 
 
 def parse_server(address: str) -> tuple[str, int]:
@@ -35,7 +34,7 @@ def parse_server(address: str) -> tuple[str, int]:
 
 
 def package_version(name: str) -> str | None:
-    """Version of an npm package installed in bridge/node_modules, or None."""
+    """Version of an npm package installed in node_modules, or None."""
     try:
         return str(json.loads((NODE_MODULES / name / "package.json").read_text())["version"])
     except (OSError, ValueError, KeyError):
@@ -64,7 +63,7 @@ def versions() -> dict[str, Any]:
 
 def _bridge_package_version() -> str | None:
     try:
-        return str(json.loads((NODE_MODULES.parent / "package.json").read_text())["version"])
+        return str(json.loads((REPO_ROOT / "bridge" / "package.json").read_text())["version"])
     except (OSError, ValueError, KeyError):
         return None
 

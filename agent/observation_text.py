@@ -1,11 +1,17 @@
 """The text observation: a compact, model-readable rendering of the bot's state and its last skills.
 
 ASCII only (names outside ASCII, e.g. in chat, are replaced), one fact group per line, stable order, so
-that the same state always renders to the same text.
+that the same state always renders to the same text. ``observation_text`` is the one builder of what the
+policy reads, at play time (agent/env.py) and in training data alike.
 """
 from __future__ import annotations
 
+import string
 from typing import Any, Iterable, Mapping, Sequence
+
+# The characters and length of the env's text observation space (agent/env.py).
+TEXT_CHARSET = frozenset(string.printable)
+MAX_TEXT = 8192
 
 # Blocks always worth listing first when they are in sight.
 NOTABLE_BLOCKS = (
@@ -149,3 +155,14 @@ def render_events(events: Iterable[Mapping[str, Any]]) -> str:
         elif name in ("death", "respawn", "disconnect", "reconnected", "kicked", "bridge_closed"):
             parts.append(str(name))
     return _ascii("events: " + "; ".join(parts)) if parts else ""
+
+
+def observation_text(state: Any, recent: Sequence[Any] = (), task: str | None = None,
+                     events: Iterable[Mapping[str, Any]] = ()) -> str:
+    """What the policy reads: the state with its last skills (render_state_text) and the step's events
+    (render_events), within the observation space (TEXT_CHARSET, at most MAX_TEXT characters)."""
+    text = render_state_text(state, recent, task=task)
+    extra = render_events(events)
+    if extra:
+        text += "\n" + extra
+    return "".join(c if c in TEXT_CHARSET else "?" for c in text[:MAX_TEXT])

@@ -9,70 +9,48 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
 
-from agent.env import MinecraftEnv
 from agent.evaluation import EpisodeReport, run_episode, summarize
-from agent.policies import make_policy
+from agent.policies import Policy
+from agent.registration import make_env
 
 DEFAULT_RECORD_DIR = Path("sessions")
 
 
-def _progress(quiet: bool):
+def _progress(quiet: bool) -> Callable[[str], None]:
     def say(message: str) -> None:
         if not quiet:
             print(message, file=sys.stderr, flush=True)
     return say
 
 
-def _policy_meta(policy: str, checkpoint: str | None) -> dict[str, Any]:
-    """What the session's metadata says about who decided: the policy, and its checkpoint and backbone if any."""
-    meta: dict[str, Any] = {"name": policy}
-    if checkpoint:
-        meta["checkpoint"] = str(Path(checkpoint).resolve())
-        try:
-            from brain.checkpoint import read_meta
-            m = read_meta(checkpoint)
-            meta.update(backbone=m.backbone, backbone_fingerprint=m.backbone_fingerprint,
-                        phases=[h.get("phase") for h in m.history])
-        except Exception as exc:  # the policy itself reports a bad checkpoint; metadata just notes it
-            meta["checkpoint_error"] = str(exc)
-    return meta
-
-
-def play(task: str, policy: str, seed: int | None, server: str | None, record: str | None, max_steps: int,
-         checkpoint: str | None, assists: list[str], as_json: bool, record_labels: bool = False) -> int:
-    try:
-        agent = make_policy(policy, task, seed=seed, checkpoint=checkpoint)
-    except (NotImplementedError, ValueError) as err:
-        print(f"run_agent.py play: {err}", file=sys.stderr)
-        return 2
-    env = MinecraftEnv(task=task, server=server, assists=assists, max_steps=max_steps,
-                       record_dir=record or DEFAULT_RECORD_DIR, policy=_policy_meta(policy, checkpoint), record_labels=record_labels)
+def play(task: str, policy: Policy, policy_meta: Mapping[str, Any], seed: int | None, server: str | None,
+         record: str | None, max_steps: int, assists: list[str], as_json: bool, record_labels: bool = False) -> int:
+    """One episode of `policy` (policy_meta: who decides, for the session's metadata); exit 0 on success."""
+    env = make_env(task=task, server=server, assists=assists, max_steps=max_steps,
+                   record_dir=record or DEFAULT_RECORD_DIR, policy=policy_meta, record_labels=record_labels)
     say = _progress(False)
     where = server or f"a fresh embedded world (seed {seed if seed is not None else 'random'})"
-    say(f"playing {task} with the {policy} policy on {where}; recording to {record or DEFAULT_RECORD_DIR}/")
+    say(f"playing {task} with the {policy.name} policy on {where}; recording to {record or DEFAULT_RECORD_DIR}/")
     try:
-        report = run_episode(env, agent, seed, progress=say)
+        report = run_episode(env, policy, seed, progress=say)
     finally:
         env.close()
     _print_episode(report, as_json)
     return 0 if report.success else 1
 
 
-def evaluate(task: str, policy: str, seeds: int, seed_start: int, record: str | None, max_steps: int,
-             checkpoint: str | None, as_json: bool, quiet: bool, record_labels: bool = False) -> int:
+def evaluate(task: str, policies: Callable[[int], Policy], policy_meta: Mapping[str, Any], seeds: int,
+             seed_start: int, record: str | None, max_steps: int, as_json: bool, quiet: bool,
+             record_labels: bool = False) -> int:
+    """The evaluation protocol: one episode per seed, each with a policy from policies(seed)."""
     say = _progress(quiet)
-    try:
-        make_policy(policy, task, seed=seed_start, checkpoint=checkpoint)
-    except (NotImplementedError, ValueError) as err:
-        print(f"run_agent.py eval: {err}", file=sys.stderr)
-        return 2
     reports: list[EpisodeReport] = []
     for seed in range(seed_start, seed_start + seeds):
-        agent = make_policy(policy, task, seed=seed, checkpoint=checkpoint)
-        env = MinecraftEnv(task=task, max_steps=max_steps, record_dir=record or DEFAULT_RECORD_DIR,
-                           policy=_policy_meta(policy, checkpoint), record_labels=record_labels)
+        agent = policies(seed)
+        env = make_env(task=task, max_steps=max_steps, record_dir=record or DEFAULT_RECORD_DIR, policy=policy_meta,
+                       record_labels=record_labels)
         say(f"episode {len(reports) + 1}/{seeds}: seed {seed}")
         try:
             report = run_episode(env, agent, seed, progress=say)
@@ -80,7 +58,7 @@ def evaluate(task: str, policy: str, seeds: int, seed_start: int, record: str | 
             env.close()
         reports.append(report)
         say(f"seed {seed}: {'success' if report.success else 'no success'} ({report.end}); tiers {', '.join(report.tiers) or 'none'}; {report.wall_s:.0f} s")
-    summary = {"task": task, "policy": policy, "seeds": list(range(seed_start, seed_start + seeds)),
+    summary = {"task": task, "policy": policy_meta["name"], "seeds": list(range(seed_start, seed_start + seeds)),
                "assists": [], **summarize(reports), "episodes_detail": [r.to_json() for r in reports]}
     if as_json:
         print(json.dumps(summary, default=str))

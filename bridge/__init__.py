@@ -1,1 +1,1 @@
-"""Python side of the Node bridge: the Node runtime, the embedded server process and the check-world run."""
+"""Python side of the Node bridge: the bot process, its websocket client and protocol messages."""

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from bridge.node_process import NodeProcess, NodeProcessError
-from bridge.node_runtime import BRIDGE_DIR
+from world.node_process import NodeProcess, NodeProcessError
 
-BRIDGE_SCRIPT = BRIDGE_DIR / "bot" / "bridge.js"
+BRIDGE_SCRIPT = Path(__file__).resolve().parent / "bot" / "bridge.js"
 LOOPBACK = "127.0.0.1"
 
 

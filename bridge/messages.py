@@ -360,12 +360,15 @@ class VerbInfo:
     target: str
     description: str
     args: dict[str, Any]
+    deadline_ms: int | None = None   # the verb's own deadline (skills/verbs/<verb>.js); None from an older bridge
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], path: str) -> VerbInfo:
         args = d.get("args") or {}
+        deadline = d.get("deadline_ms")
         return cls(_str(d, "verb", path), str(d.get("target", "none")), str(d.get("description", "")),
-                   dict(args) if isinstance(args, Mapping) else {})
+                   dict(args) if isinstance(args, Mapping) else {},
+                   int(deadline) if isinstance(deadline, int) and not isinstance(deadline, bool) else None)
 
 
 @dataclass(frozen=True)

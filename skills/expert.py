@@ -14,7 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from skills.vocabulary import JUNK, GameData, game_data, harvest_tier
+from skills.vocabulary import JUNK, TREES, GameData, game_data, harvest_tier
+from world.vanilla import COOK_TICKS, fuel_ticks
 
 Action = tuple[str, dict[str, int]]  # (token, args)
 PICKAXE_TIERS = ["wooden_pickaxe", "stone_pickaxe", "iron_pickaxe", "diamond_pickaxe", "netherite_pickaxe"]
@@ -54,13 +55,12 @@ MINED: dict[str, tuple[str, int | None]] = {
 }
 # The embedded world grows oak and birch; a user's world may have the other kinds nearby.
 WORLD_LOGS = ["oak_log", "birch_log"]
-LOGS = ["oak_log", "birch_log", "spruce_log", "jungle_log", "acacia_log", "dark_oak_log", "cherry_log", "mangrove_log"]
+LOGS = [f"{t}_log" for t in TREES]
 SMELTED = {"iron_ingot": "raw_iron", "gold_ingot": "raw_gold", "glass": "sand", "charcoal": "oak_log", "cooked_beef": "beef"}
 KILLED = {"leather": "cow", "beef": "cow"}
-WOODS = ("oak", "birch", "spruce", "jungle", "acacia", "dark_oak", "cherry", "mangrove")
-# Items smelted per fuel item (vanilla burn time / 200 ticks), for the fuels the smelt skill uses.
-FUEL_ITEMS = {"coal": 8.0, "charcoal": 8.0, "stick": 0.5, **{f"{w}_planks": 1.5 for w in WOODS},
-              **{f"{w}_log": 1.5 for w in WOODS}}
+# Items smelted per fuel item (vanilla burn time / cook time), for the fuels the smelt skill uses.
+FUEL_ITEMS = {name: fuel_ticks(name) / COOK_TICKS
+              for name in ("coal", "charcoal", "stick", *(f"{t}_{kind}" for kind in ("planks", "log") for t in TREES))}
 EDIBLE = ["cooked_beef", "cooked_porkchop", "bread", "cooked_mutton", "beef", "porkchop", "mutton", "apple", "carrot", "baked_potato"]
 SURFACE_Y = 55  # at or above: on (or near) the surface
 HUNGRY = 8

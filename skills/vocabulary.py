@@ -1,7 +1,7 @@
 """The skill vocabulary for the enchanted-diamond tech tree, generated from minecraft-data (Minecraft 1.21.4).
 
 A skill token is one decision of the policy: ``verb`` or ``verb:target`` (the verbs of the skill runtime in
-skills/runtime/). Each token carries a one-line natural-language description (LARM's skill embeddings) and
+skills/verbs/). Each token carries a one-line natural-language description (LARM's skill embeddings) and
 machine-checkable preconditions (``Preconditions``), which ``action_mask`` evaluates against a state to mask
 impossible actions. The order of ``vocabulary()`` is deterministic: it indexes the policy's output, so it
 only changes when this file or the game data changes (``vocabulary_fingerprint`` identifies it).
@@ -13,8 +13,8 @@ What is generated, and from where:
 - craft:<item>: the closure of the ingredients of the tech tree's target items over recipes.json, using only
   recipes whose ingredients can be obtained in the world (mined, dropped by the passive mobs, smelted,
   crafted) and that are simpler than the item itself (no iron_ingot from an iron_block);
-- smelt:<output>: vanilla furnace recipes (minecraft-data has none, so the few the tree uses are listed
-  here, as bridge/server/data/smelting.js does for the server), fuel from the vanilla fuel table;
+- smelt:<output>: the vanilla furnace recipes and fuels the tree uses (minecraft-data has none: they come
+  from world/vanilla/, the tables the embedded server reads too);
 - place, equip, kill, eat (foods.json), collect, explore, dig_down, fill_bucket, make_obsidian, enchant.
 """
 from __future__ import annotations
@@ -28,13 +28,14 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-MINECRAFT_VERSION = "1.21.4"
-_DATA_ROOT = (Path(__file__).resolve().parent.parent / "bridge" / "node_modules" / "minecraft-data" / "minecraft-data"
-              / "data")
+from world.node_runtime import NODE_MODULES
+from world.vanilla import MINECRAFT_VERSION, OVERWORLD_TREES, fuel_ticks, smelting_inputs
+
+_DATA_ROOT = NODE_MODULES / "minecraft-data" / "minecraft-data" / "data"
 
 # ------------------------------------------------------------------------------ the tech tree, by hand
 
-TREES = ("oak", "birch", "spruce", "jungle", "acacia", "dark_oak", "cherry", "mangrove")
+TREES = OVERWORLD_TREES
 # Blocks worth mining on the way to enchanted diamond gear, in tech-tree order.
 MINE_BLOCKS: tuple[str, ...] = (
     *(f"{t}_log" for t in TREES),
@@ -50,21 +51,14 @@ CRAFT_TARGETS: tuple[str, ...] = (
 )
 # Vanilla furnace recipes used here: output -> inputs (any one of them).
 SMELTING: dict[str, tuple[str, ...]] = {
-    "iron_ingot": ("raw_iron", "iron_ore", "deepslate_iron_ore"),
-    "gold_ingot": ("raw_gold", "gold_ore", "deepslate_gold_ore"),
-    "charcoal": tuple(f"{t}_log" for t in TREES),
-    "glass": ("sand", "red_sand"),
-    "stone": ("cobblestone",),
-    "cooked_beef": ("beef",),
-    "cooked_porkchop": ("porkchop",),
-    "cooked_chicken": ("chicken",),
-    "cooked_mutton": ("mutton",),
+    out: smelting_inputs(out) for out in ("iron_ingot", "gold_ingot", "charcoal", "glass", "stone", "cooked_beef",
+                                          "cooked_porkchop", "cooked_chicken", "cooked_mutton")
 }
 SMELT_OUTPUTS: tuple[str, ...] = ("iron_ingot", "gold_ingot", "charcoal", "glass", "cooked_beef", "cooked_porkchop",
                                   "cooked_chicken", "cooked_mutton")
-# Vanilla fuels (burn ticks) among the items the tree produces; logs/planks/wooden tools are added by family.
-FUELS: dict[str, int] = {"lava_bucket": 20000, "coal_block": 16000, "coal": 1600, "charcoal": 1600,
-                         "crafting_table": 300, "stick": 100}
+# Vanilla fuels (burn ticks) the knowledge corpus describes besides the tree's own items.
+FUELS: dict[str, int] = {i: fuel_ticks(i) for i in ("lava_bucket", "coal_block", "coal", "charcoal", "crafting_table",
+                                                    "stick")}
 STATIONS: tuple[str, ...] = ("crafting_table", "furnace", "enchanting_table")
 MOBS: tuple[str, ...] = ("cow", "sheep", "pig", "chicken")
 DIG_LEVELS: tuple[int, ...] = (48, 16, -16, -58)
@@ -112,7 +106,7 @@ def _load_json(kind: str, root: Path = _DATA_ROOT) -> Any:
     paths_file = root / "dataPaths.json"
     if not paths_file.is_file():
         raise VocabularyDataError(
-            f"minecraft-data is not installed ({paths_file} is missing): run `npm ci` in bridge/")
+            f"minecraft-data is not installed ({paths_file} is missing): run `npm ci` at the repository root")
     paths = json.loads(paths_file.read_text())["pc"][MINECRAFT_VERSION]
     if kind not in paths:
         raise VocabularyDataError(f"minecraft-data has no {kind} for pc {MINECRAFT_VERSION}")
@@ -467,19 +461,13 @@ def ore_variants(block: str) -> tuple[str, ...]:
 
 
 def burn_ticks(item: str) -> int | None:
-    """Vanilla furnace burn time of an item in ticks, None if it is no fuel (FUELS, plus wood by family)."""
-    if item in FUELS:
-        return FUELS[item]
-    if item.endswith(("_log", "_planks")):
-        return 300
-    if item.startswith("wooden_"):
-        return 200
-    return None
+    """Vanilla furnace burn time of an item in ticks, None if it is no fuel."""
+    return fuel_ticks(item) or None
 
 
 def _fuels(items: Iterable[str]) -> tuple[dict[str, int], ...]:
     names = [i for i in items if burn_ticks(i) is not None]
-    names = sorted(set(names), key=lambda i: (-FUELS.get(i, 300), _preference(i)))
+    names = sorted(set(names), key=lambda i: (-fuel_ticks(i), _preference(i)))
     return tuple({i: 1} for i in names)
 
 
@@ -544,7 +532,9 @@ def _build() -> list[SkillToken]:
 
     fuels = _fuels(order)
     for out in SMELT_OUTPUTS:
-        inputs = tuple(i for i in SMELTING[out] if i in depth)
+        # What the world yields as is (mined, dropped): crafted forms such as oak wood smelt too, but the tree
+        # never makes them for the furnace.
+        inputs = tuple(i for i in SMELTING[out] if depth.get(i) == 0)
         if not inputs:
             continue
         pre = Preconditions(any_of_items=(tuple({i: 1} for i in inputs), fuels), near="furnace")

@@ -24,7 +24,7 @@ def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
 
 @pytest.fixture(scope="session")
 def node() -> Path:
-    """The bridge's Node 22 binary (installs bridge/node_modules with npm ci if missing)."""
-    from bridge.node_runtime import node_binary
+    """The project's Node 22 binary (installs node_modules with npm ci at the root if missing)."""
+    from world.node_runtime import node_binary
 
     return node_binary()

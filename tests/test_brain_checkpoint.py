@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 import torch
 
-from brain.checkpoint import META, WEIGHTS, CheckpointError
+from brain.model.checkpoint import META, WEIGHTS, CheckpointError
 
 TASK_TEXT = "craft a wooden sword"
 
 
 def _inputs() -> list[Any]:
     from agent.observation_text import render_state_text
-    from brain.dataset import DecisionInput
+    from brain.data.decisions import DecisionInput
     from skills.vocabulary import action_mask, vocabulary
 
     out = []
@@ -33,7 +33,7 @@ def _inputs() -> list[Any]:
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, torch.Tensor, torch.Tensor]:
     """A tiny LARM (vision on) with non-trivial LoRA and heads, saved; its logits and values on _inputs()."""
-    from brain.larm import LarmConfig, LarmModel
+    from brain.model.larm import LarmConfig, LarmModel
 
     torch.manual_seed(1)
     model = LarmModel.create(LarmConfig(backbone="tiny-random", max_prompt_tokens=128))
@@ -56,7 +56,7 @@ def _copy(src: Path, dst: Path) -> Path:
 
 
 def test_save_then_load_gives_identical_logits(saved: tuple[Path, torch.Tensor, torch.Tensor]) -> None:
-    from brain.larm import LarmModel
+    from brain.model.larm import LarmModel
 
     folder, logits, value = saved
     model, parts, meta = LarmModel.from_checkpoint(folder)
@@ -71,7 +71,7 @@ def test_save_then_load_gives_identical_logits(saved: tuple[Path, torch.Tensor, 
 
 def test_another_backbone_or_vocabulary_is_refused(saved: tuple[Path, torch.Tensor, torch.Tensor],
                                                    tmp_path: Path) -> None:
-    from brain.larm import LarmModel
+    from brain.model.larm import LarmModel
 
     folder, _, _ = saved
     for field, message in (("backbone_fingerprint", "trained on backbone"), ("vocabulary_fingerprint", "vocabulary")):
@@ -85,7 +85,7 @@ def test_another_backbone_or_vocabulary_is_refused(saved: tuple[Path, torch.Tens
 
 def test_corrupt_or_missing_files_are_clear_errors(saved: tuple[Path, torch.Tensor, torch.Tensor],
                                                    tmp_path: Path) -> None:
-    from brain.larm import LarmModel
+    from brain.model.larm import LarmModel
 
     folder, _, _ = saved
     truncated = _copy(folder, tmp_path / "truncated")
@@ -113,8 +113,8 @@ def test_corrupt_or_missing_files_are_clear_errors(saved: tuple[Path, torch.Tens
 
 def test_a_crash_while_saving_leaves_the_old_checkpoint(saved: tuple[Path, torch.Tensor, torch.Tensor],
                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import brain.checkpoint as checkpoint
-    from brain.larm import LarmModel
+    import brain.model.checkpoint as checkpoint
+    from brain.model.larm import LarmModel
 
     folder, logits, _ = saved
     target = _copy(folder, tmp_path / "target")
@@ -140,7 +140,7 @@ def test_a_crash_while_saving_leaves_the_old_checkpoint(saved: tuple[Path, torch
 
 def test_a_crash_between_the_two_renames_is_recovered(tmp_path: Path) -> None:
     """Saving moves the old folder aside, then the new one into place; a crash in between loses nothing."""
-    from brain.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
+    from brain.model.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
 
     target = tmp_path / "ck"
     save_checkpoint(target, {"heads": {"w": torch.ones(3)}}, CheckpointMeta("tiny-random", "b", "v"))

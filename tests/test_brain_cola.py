@@ -12,14 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import gymnasium as gym
 import pytest
 import torch
 
-from brain.checkpoint import CheckpointError, CheckpointMeta, load_checkpoint, save_checkpoint
-from brain.cola import Cola, ColaConfig, code_usage, gumbel_softmax_st, usage_regulariser
-from brain.cola_train import (Encoded, Start, cola_from_checkpoint, evaluate_offline, idm_labels, save_cola,
-                              train_idm_decoder, train_latent_bc, train_latent_rl)
-from brain.ppo import PpoSettings, Rollout, compute_gae, kl_divergence, ppo_update
+from brain.model.checkpoint import CheckpointError, CheckpointMeta, load_checkpoint, save_checkpoint
+from brain.model.cola import Cola, ColaConfig, code_usage, gumbel_softmax_st, usage_regulariser
+from brain.training import cola_bc, cola_idm, cola_rl
+from brain.training.cola_bc import idm_labels, train_latent_bc
+from brain.training.cola_common import Encoded, Start, cola_from_checkpoint, evaluate_offline, save_cola
+from brain.training.cola_idm import train_idm_decoder
+from brain.training.ppo import PpoSettings, Rollout, compute_gae, kl_divergence, ppo_update
 
 H, V = 16, 8
 
@@ -255,12 +258,13 @@ def toy_session(folder: Path, seed: int, steps: int = 12) -> None:
                 rng.integers(0, 255, (24, 24, 3), dtype=np.uint8)), state=state)
 
 
-class ToyEnv:
+class ToyEnv(gym.Env):
     """A stand-in for MinecraftEnv: reward 1 for mine:oak_log, episodes of 3 steps."""
 
     def __init__(self) -> None:
         from skills.vocabulary import action_mask, vocabulary
 
+        self.action_space = gym.spaces.Discrete(len(vocabulary()))
         self.vocab = vocabulary()
         self.mask = action_mask(self.vocab, {})
         self.t = 0
@@ -270,7 +274,8 @@ class ToyEnv:
         return ({"text": f"task: toy\nstep {self.t}", "frame": np.zeros((24, 24, 3), np.uint8)},
                 {"action_mask": self.mask})
 
-    def reset(self, seed: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[dict[str, Any], dict[str, Any]]:
         self.t, self.resets = 0, self.resets + 1
         return self._obs()
 
@@ -284,7 +289,7 @@ class ToyEnv:
 @pytest.fixture(scope="module")
 def larm_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh tiny-random LARM saved as a checkpoint (stands in for the bc phase's output)."""
-    from brain.larm import LarmConfig, LarmModel
+    from brain.model.larm import LarmConfig, LarmModel
 
     folder = tmp_path_factory.mktemp("larm") / "bc"
     LarmModel.create(LarmConfig(backbone="tiny-random"), "cpu").save(folder, {"phase": "bc"})
@@ -292,20 +297,19 @@ def larm_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_phases_idm_bc_rl_write_checkpoints(tmp_path: Path, larm_checkpoint: Path) -> None:
-    from brain.cola_train import run, run_rl
-    from brain.train_options import TrainOptions
+    from brain.training.options import TrainOptions
 
     for seed in range(3):
         toy_session(tmp_path / "sessions" / f"s{seed}", seed)
     common = dict(sessions=[tmp_path / "sessions"], backbone="tiny-random", device="cpu", eval_fraction=0.34,
                   log_every=20)
-    idm = run(TrainOptions(phase="cola-idm", out=tmp_path / "idm", init=larm_checkpoint, steps=40, lr=3e-3,
+    idm = cola_idm.run(TrainOptions(phase="cola-idm", out=tmp_path / "idm", init=larm_checkpoint, steps=40, lr=3e-3,
                            extra={"num_codes": "16", "batch": "16"}, **common), quiet)
     assert idm["train_decisions"] == 24 and idm["held_out_decisions"] == 12
     assert idm["curve"][-1]["reconstruction"] < idm["curve"][0]["reconstruction"]
     assert idm["train"]["decoder_accuracy"] > idm["train"]["larm_accuracy"]
     assert 1 <= idm["held_out"]["codes_used"] <= 16 and idm["held_out"]["perplexity"] >= 1.0
-    bc = run(TrainOptions(phase="cola-bc", out=tmp_path / "bc", init=tmp_path / "idm", steps=40, lr=3e-3, **common),
+    bc = cola_bc.run(TrainOptions(phase="cola-bc", out=tmp_path / "bc", init=tmp_path / "idm", steps=40, lr=3e-3, **common),
              quiet)
     assert bc["train"]["policy_agreement"] > 0.8
     parts, meta = load_checkpoint(tmp_path / "bc")
@@ -315,36 +319,35 @@ def test_phases_idm_bc_rl_write_checkpoints(tmp_path: Path, larm_checkpoint: Pat
     for part in base:                                        # LARM's own parts copied through unchanged
         assert all(torch.equal(t, parts[part][k]) for k, t in base[part].items()), part
     env = ToyEnv()
-    rl = run_rl(TrainOptions(phase="cola-rl", out=tmp_path / "rl", init=tmp_path / "bc", steps=7, device="cpu",
+    rl = cola_rl.run(TrainOptions(phase="cola-rl", out=tmp_path / "rl", init=tmp_path / "bc", steps=7, device="cpu",
                              extra={"rollout": "4", "minibatch_size": "4"}), quiet, env=env)
     assert rl["env_steps"] == 7 and len(rl["updates"]) == 2 and rl["episodes_finished"] == 2 and env.resets == 3
     assert rl["kl_ref"] >= 0 and 1 <= rl["codes_used"] <= 16
     _, meta = load_checkpoint(tmp_path / "rl")
     assert meta.history[-1]["phase"] == "cola-rl"
-    with pytest.raises(ValueError, match="does not know"):
-        run(TrainOptions(phase="cola-bc", out=tmp_path / "x", init=tmp_path / "idm", extra={"tau": "1"}, **common),
+    with pytest.raises(ValueError, match="has no setting tau"):
+        cola_bc.run(TrainOptions(phase="cola-bc", out=tmp_path / "x", init=tmp_path / "idm", extra={"tau": "1"}, **common),
             quiet)
-    fresh = run(TrainOptions(phase="cola-idm", out=tmp_path / "fresh", steps=5, extra={"num_codes": "4"}, **common),
+    fresh = cola_idm.run(TrainOptions(phase="cola-idm", out=tmp_path / "fresh", steps=5, extra={"num_codes": "4"}, **common),
                 quiet)                                # no --init: a fresh LARM, saved with the cola part
     _, meta = load_checkpoint(tmp_path / "fresh")
     assert fresh["held_out"]["codes_used"] <= 4 and {"larm", "cola"} <= set(meta.configs)
     with pytest.raises(ValueError, match="batch=x: expected a value of type int"):
-        run(TrainOptions(phase="cola-idm", out=tmp_path / "x", init=larm_checkpoint, extra={"batch": "x"}, **common),
+        cola_idm.run(TrainOptions(phase="cola-idm", out=tmp_path / "x", init=larm_checkpoint, extra={"batch": "x"}, **common),
             quiet)
     with pytest.raises(CheckpointError, match="no CoLA part"):
-        run(TrainOptions(phase="cola-bc", out=tmp_path / "x", init=larm_checkpoint, **common), quiet)
+        cola_bc.run(TrainOptions(phase="cola-bc", out=tmp_path / "x", init=larm_checkpoint, **common), quiet)
 
 
 @pytest.mark.slow
 def test_cola_rl_runs_on_a_live_embedded_world(tmp_path: Path, larm_checkpoint: Path) -> None:
-    from brain.cola_train import run, save_cola, Start
-    from brain.larm import LarmModel
-    from brain.train_options import TrainOptions
+    from brain.model.larm import LarmModel
+    from brain.training.options import TrainOptions
 
     larm, parts, meta = LarmModel.from_checkpoint(larm_checkpoint)
     cola = Cola(ColaConfig(hidden_size=larm.hidden_size, num_skills=len(larm.vocab), num_codes=8))
     save_cola(tmp_path / "bc", Start(larm, parts, meta), cola, {"phase": "cola-bc"})
-    report = run(TrainOptions(phase="cola-rl", out=tmp_path / "rl", init=tmp_path / "bc", steps=3, device="cpu",
+    report = cola_rl.run(TrainOptions(phase="cola-rl", out=tmp_path / "rl", init=tmp_path / "bc", steps=3, device="cpu",
                               extra={"rollout": "2", "episode_steps": "10", "minibatch_size": "2"}), print)
     assert report["env_steps"] == 3 and len(report["updates"]) == 2
     assert all(np.isfinite(u["policy_loss"]) for u in report["updates"])

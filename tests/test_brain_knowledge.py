@@ -1,5 +1,5 @@
 """Domain pretraining: the generated knowledge text, held-out items, the user corpus, the LoRA training phase
-and the recipe quiz (tiny-random backbone; the Gemma figures come from a separate run, see brain/pretrain.py)."""
+and the recipe quiz (tiny-random backbone; the Gemma figures come from a separate run, see brain/training/pretrain.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from brain import knowledge as K
-from brain import knowledge_eval as KE
+from brain.data import knowledge as K
+from brain.evaluation import knowledge_quiz as KE
 
 
 @pytest.fixture(autouse=True)
@@ -137,7 +137,7 @@ def test_questions_have_one_right_answer() -> None:
 
 
 def test_choice_scores_are_the_answer_log_likelihood() -> None:
-    from brain.backbone import load_backbone
+    from brain.model.backbone import load_backbone
 
     bb = load_backbone("tiny-random")
     q = KE.build_questions(["stone_pickaxe"], [], seed=0)[0]
@@ -153,9 +153,9 @@ def test_choice_scores_are_the_answer_log_likelihood() -> None:
 
 def test_quiz_scores_a_taught_answer() -> None:
     """Teach the tiny model one Q/A pair: the quiz must then pick it (and did not before)."""
-    from brain.backbone import load_backbone
-    from brain.lora import LoraSettings, add_lora
-    from brain.pretrain import TokenLoss, pack, tokenize_documents
+    from brain.model.backbone import load_backbone
+    from brain.model.lora import LoraSettings, add_lora
+    from brain.training.pretrain import TokenLoss, pack, tokenize_documents
 
     bb = load_backbone("tiny-random")
     torch.manual_seed(0)
@@ -181,11 +181,11 @@ def test_quiz_scores_a_taught_answer() -> None:
 # ------------------------------------------------------------------------------------- pretraining
 
 def test_pretrain_lowers_loss_and_writes_a_loadable_checkpoint(tmp_path: Path) -> None:
-    from brain.backbone import load_backbone
-    from brain.checkpoint import CheckpointMeta, load_checkpoint, read_meta, save_checkpoint
-    from brain.lora import LoraSettings, add_lora, load_lora_state, lora_state
-    from brain.pretrain import run
-    from brain.train_options import TrainOptions
+    from brain.model.backbone import load_backbone
+    from brain.model.checkpoint import CheckpointMeta, load_checkpoint, read_meta, save_checkpoint
+    from brain.model.lora import LoraSettings, add_lora, load_lora_state, lora_state
+    from brain.training.pretrain import run
+    from brain.training.options import TrainOptions
 
     notes = tmp_path / "notes.txt"
     notes.write_text("Creepers explode near players.\n\nPigs drop porkchops.")
@@ -226,13 +226,13 @@ def test_pretrain_lowers_loss_and_writes_a_loadable_checkpoint(tmp_path: Path) -
 
 
 def test_bad_settings_are_refused(tmp_path: Path) -> None:
-    from brain.pretrain import run
-    from brain.train_options import TrainOptions
+    from brain.training.pretrain import run
+    from brain.training.options import TrainOptions
 
     def opts(**extra: str) -> TrainOptions:
         return TrainOptions(phase="pretrain", out=tmp_path / "c", backbone="tiny-random", steps=1, extra=extra)
 
-    with pytest.raises(ValueError, match="unknown --set keys"):
+    with pytest.raises(ValueError, match="--phase pretrain has no setting sequence"):
         run(opts(sequence="3"), print)
     with pytest.raises(ValueError, match="unknown items"):
         run(opts(held_out="stone_pickax"), print)

@@ -1,4 +1,4 @@
-"""LARM (brain/larm.py), its prompt, its dataset and behaviour cloning, on the tiny-random backbone.
+"""LARM (brain/model/larm.py), its prompt, its dataset and behaviour cloning, on the tiny-random backbone.
 
 The synthetic sessions below are written with the real recorder: a toy wood-age planner whose choice
 depends on the inventory (so the text must be read), states rendered by the real observation renderer.
@@ -15,7 +15,7 @@ import torch
 
 from agent.observation_text import render_state_text
 from agent.recording import SessionRecorder
-from agent.rewards import TASKS
+from agent.tasks import TASKS
 from skills.vocabulary import action_mask, token_index, vocabulary
 
 TASK = "wooden_sword"
@@ -84,7 +84,7 @@ def toy_sessions(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def tiny_larm() -> Any:
-    from brain.larm import LarmConfig, LarmModel
+    from brain.model.larm import LarmConfig, LarmModel
 
     torch.manual_seed(0)
     return LarmModel.create(LarmConfig(backbone="tiny-random", vision="default", max_prompt_tokens=192))
@@ -93,8 +93,8 @@ def tiny_larm() -> Any:
 # ----------------------------------------------------------------------------------------- prompt
 
 def test_compact_prompt_keeps_the_task_and_fits_the_budget() -> None:
-    from brain.backbone import load_backbone
-    from brain.prompt import PromptBuilder, compact_observation
+    from brain.model.backbone import load_backbone
+    from brain.model.prompt import PromptBuilder, compact_observation
 
     inv = {f"item_{i}": i + 1 for i in range(40)}  # a huge inventory: the observation must be cut
     text = render_state_text(_state(inv), [{"token": "mine:oak_log", "ok": False,
@@ -118,7 +118,7 @@ def test_compact_prompt_keeps_the_task_and_fits_the_budget() -> None:
 # ----------------------------------------------------------------------------------------- dataset
 
 def test_decisions_read_the_state_before_each_step(tmp_path: Path) -> None:
-    from brain.dataset import DatasetError, load_decisions, split_by_session
+    from brain.data.decisions import DatasetError, load_decisions, split_by_session
 
     root = write_sessions(tmp_path / "s", sessions=3, steps=5)
     decisions = load_decisions([root], frame_size=None)
@@ -152,7 +152,7 @@ def test_decisions_read_the_state_before_each_step(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------------------- model
 
 def test_one_forward_gives_masked_skill_logits_and_a_value(tiny_larm: Any, toy_sessions: Path) -> None:
-    from brain.dataset import load_decisions
+    from brain.data.decisions import load_decisions
 
     decisions = load_decisions([toy_sessions])[:5]
     inputs = [d.input for d in decisions]
@@ -176,9 +176,9 @@ def test_one_forward_gives_masked_skill_logits_and_a_value(tiny_larm: Any, toy_s
 
 
 def test_behaviour_cloning_learns_the_toy_expert(toy_sessions: Path, tmp_path: Path) -> None:
-    from brain import behaviour_cloning
-    from brain.larm import LarmModel
-    from brain.train_options import TrainOptions
+    from brain.training import bc as behaviour_cloning
+    from brain.model.larm import LarmModel
+    from brain.training.options import TrainOptions
 
     lines: list[str] = []
     options = TrainOptions(phase="bc", out=tmp_path / "bc", backbone="tiny-random", sessions=[toy_sessions],
@@ -195,9 +195,9 @@ def test_behaviour_cloning_learns_the_toy_expert(toy_sessions: Path, tmp_path: P
     model, parts, meta = LarmModel.from_checkpoint(options.out)
     assert meta.history[-1]["phase"] == "bc" and set(parts) == {"lora", "heads"}
     # The saved policy plays the toy expert: the live policy path (bf16, LoRA merged) on a fresh state.
-    from agent.policies import make_policy
+    from brain.policy import LarmPolicy
 
-    policy = make_policy("larm", TASK, checkpoint=str(options.out))
+    policy = LarmPolicy(str(options.out), TASK)
     rng, right = random.Random(99), 0
     for _ in range(20):
         inv = _random_inventory(rng)
@@ -207,29 +207,3 @@ def test_behaviour_cloning_learns_the_toy_expert(toy_sessions: Path, tmp_path: P
         assert action_mask(vocabulary(), state)[token_index()[token]]
         right += token == toy_expert(inv)
     assert right >= 12
-
-
-def test_larm_policy_needs_a_checkpoint(tmp_path: Path) -> None:
-    from agent.policies import make_policy
-
-    with pytest.raises(ValueError, match="needs --checkpoint"):
-        make_policy("larm", TASK)
-    with pytest.raises(ValueError, match="no such checkpoint"):
-        make_policy("larm", TASK, checkpoint=str(tmp_path / "nope"))
-    (tmp_path / "notone").mkdir()
-    with pytest.raises(ValueError, match="cannot load"):
-        make_policy("larm", TASK, checkpoint=str(tmp_path / "notone"))
-
-
-def test_an_observation_missing_fields_is_refused_by_name() -> None:
-    """A live observation without its text or mask is an error naming the field, never a guessed input."""
-    from brain.dataset import input_from_observation
-    from skills.vocabulary import vocabulary
-
-    mask = np.ones(len(vocabulary()), dtype=bool)
-    ok = input_from_observation({"text": "inventory: empty"}, {"action_mask": mask}, "wooden_sword")
-    assert ok.frame is None and ok.mask.shape == mask.shape and "inventory" in ok.text
-    with pytest.raises(ValueError, match="no text"):
-        input_from_observation({"frame": np.zeros((4, 4, 3), np.uint8)}, {"action_mask": mask}, "wooden_sword")
-    with pytest.raises(ValueError, match="action_mask"):
-        input_from_observation({"text": "inventory: empty"}, {}, "wooden_sword")

@@ -1,4 +1,4 @@
-"""The vision encoder (brain/vision.py), its labelled data (brain/vision_data.py) and the "vision" phase."""
+"""The vision encoder (brain/model/vision.py), its labelled data (brain/data/vision_frames.py) and the "vision" phase."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 import torch
 
-from brain.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
-from brain.train_options import TrainOptions
-from brain.vision import VisionConfig, VisionEncoder
-from brain.vision_data import (CLASS_INDEX, CLASS_NAMES, ENTITY_FLAG, NUM_CLASSES, LabelledFrames, VisionDataError,
+from brain.model.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
+from brain.training.options import TrainOptions
+from brain.model.vision import CLASS_INDEX, CLASS_NAMES, NUM_CLASSES, VisionConfig, VisionEncoder
+from brain.data.vision_frames import (ENTITY_FLAG, LabelledFrames, VisionDataError,
                                block_class, label_lookup, labels_to_classes, load_labelled_frames, save_shard,
                                split_by_group)
-from brain.vision_train import evaluate, load_encoder, run, train_encoder
+from brain.training.vision import evaluate, load_encoder, run, train_encoder
 from skills.vocabulary import game_data
 
 SMALL = dict(image_size=64, channels=(8, 16, 32), label_grid=16, num_tokens=2, out_dim=32)
@@ -172,7 +172,7 @@ def test_phase_writes_a_checkpoint_that_round_trips(tmp_path: Path) -> None:
         rgb, labels = synthetic(4, seed=seed, size=32)
         save_shard(data / f"seed_{seed}.npz", list(rgb), list(labels), seed)
     # an init checkpoint with another part: it must be copied through untouched
-    from brain.backbone import load_backbone
+    from brain.model.backbone import load_backbone
     from skills.vocabulary import vocabulary_fingerprint
 
     fp = load_backbone("tiny-random").fingerprint
@@ -213,7 +213,7 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(VisionDataError, match="no labelled-frame shards"):
         load_labelled_frames([tmp_path / "empty"])
-    from brain.checkpoint import CheckpointError
+    from brain.model.checkpoint import CheckpointError
 
     save_checkpoint(tmp_path / "novision", {"lora": {"w": torch.zeros(1)}}, CheckpointMeta("tiny-random", "x", "y"))
     with pytest.raises(CheckpointError, match="no vision encoder"):
@@ -240,7 +240,7 @@ def test_sessions_recorded_with_labels_are_read(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_collect_real_labelled_frames(tmp_path: Path) -> None:
-    from brain.vision_data import CollectSettings, collect
+    from brain.data.vision_frames import CollectSettings, collect
 
     paths = collect(tmp_path, [3], CollectSettings(frames_per_seed=4, seconds_per_seed=30), progress=lambda _: None)
     data = load_labelled_frames(paths)
@@ -252,12 +252,13 @@ def test_collect_real_labelled_frames(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_env_records_labels_when_asked(tmp_path: Path) -> None:
-    from agent.env import MinecraftEnv
+    from agent.registration import make_env
 
-    env = MinecraftEnv(task="wooden_sword", record_dir=tmp_path, record_labels=True, max_steps=1)
+    env = make_env(task="wooden_sword", record_dir=tmp_path, record_labels=True, max_steps=1)
     try:
-        env.reset(seed=3)
-        assert env.labels is not None and env.labels.shape == env.frame.shape[:2] and env.labels.dtype == np.uint16
+        obs, info = env.reset(seed=3)
+        labels = info["labels"]
+        assert labels.shape == obs["frame"].shape[:2] and labels.dtype == np.uint16
     finally:
         env.close()
     data = load_labelled_frames([tmp_path])

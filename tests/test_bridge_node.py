@@ -1,5 +1,5 @@
-"""The Node tests (Node's built-in runner) of the bridge and of the skills, one pytest test per file so a
-failure names its area."""
+"""The Node tests (Node's built-in runner) of the world, the bridge and the skills, one pytest test per file
+so a failure names its area."""
 from __future__ import annotations
 
 import subprocess
@@ -11,21 +11,22 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-BRIDGE = ROOT / "bridge"
-NODE_TEST_FILES = sorted(str(p.relative_to(BRIDGE.parent)) for folder in (BRIDGE / "test", ROOT / "skills" / "test")
-                         for p in folder.glob("*.test.js"))
+# Each workspace keeps its Node tests beside its code; skills keeps one beside each verb.
+WORKSPACES = ("world", "bridge", "skills")
+NODE_TEST_FILES = sorted({str(p.relative_to(ROOT)) for workspace in WORKSPACES
+                          for p in (ROOT / workspace).rglob("*.test.js") if "node_modules" not in p.parts})
 
 
-def test_bridge_and_skills_have_node_tests() -> None:
-    assert any(f.startswith("bridge/") for f in NODE_TEST_FILES), "bridge/test/*.test.js is empty"
-    assert any(f.startswith("skills/") for f in NODE_TEST_FILES), "skills/test/*.test.js is empty"
+@pytest.mark.parametrize("workspace", WORKSPACES)
+def test_every_workspace_has_node_tests(workspace: str) -> None:
+    assert any(f.startswith(f"{workspace}/") for f in NODE_TEST_FILES), f"{workspace} has no *.test.js"
 
 
 @pytest.mark.parametrize("test_file", NODE_TEST_FILES)
 def test_node_file(node: Path, test_file: str) -> None:
     proc = subprocess.run(
         [str(node), "--test", "--test-reporter=spec", str(ROOT / test_file)],
-        cwd=BRIDGE,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=600,

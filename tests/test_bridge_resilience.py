@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect as ws_connect
 
 from bridge.bridge_process import BridgeProcess
 from bridge.client import SyncBridgeClient
-from bridge.embedded_server import EmbeddedServer
+from world.embedded_server import EmbeddedServer
 from bridge.messages import FrameSettings
 
 # Starts embedded servers and bots: minutes, not seconds (`./larm test -m "not slow"` skips it).

@@ -19,7 +19,7 @@ RUN_TIMEOUT_S = 1500
 
 def _mechanics() -> list[str]:
     try:
-        from bridge.check_world import list_mechanics
+        from world.check_world import list_mechanics
 
         return list_mechanics()
     except Exception as err:  # collection must not crash: the run fixture reports the real error

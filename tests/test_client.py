@@ -53,6 +53,8 @@ def test_handshake(client: SyncBridgeClient, world: World) -> None:
     assert w.protocol == 1 and w.minecraft == "1.21.4" and w.username == world.username
     assert w.connected and w.frames == SMALL
     assert w.verbs and all(v.verb for v in w.verbs)
+    deadlines = {v.verb: v.deadline_ms for v in w.verbs}   # each verb's own, from skills/verbs/<verb>.js
+    assert deadlines["dig_down"] == 600_000 and deadlines["mine"] == 300_000 and deadlines["craft"] == 120_000
     assert world.versions["minecraft"] == "1.21.4" and world.versions["node"].startswith("v22")
     assert 0 < client.ping() < 5
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.embedded_server import SERVER_SCRIPT, EmbeddedServer, EmbeddedServerError, parse_event
+from world.embedded_server import SERVER_SCRIPT, EmbeddedServer, EmbeddedServerError, parse_event
 
 # Starts embedded servers and bots: minutes, not seconds (`./larm test -m "not slow"` skips it).
 pytestmark = pytest.mark.slow
@@ -118,10 +118,10 @@ setTimeout(() => done(1, 'no spawn within 30 s'), 30000)
 
 
 def test_a_bot_joins_in_survival(node: Path) -> None:
-    from bridge.node_runtime import BRIDGE_DIR
+    from world.node_runtime import REPO_ROOT
 
     with EmbeddedServer(seed=9) as server:
         assert server.info is not None
-        result = subprocess.run([str(node), "-e", JOIN_SCRIPT, str(server.info.port)], cwd=BRIDGE_DIR, capture_output=True, text=True, timeout=60)
+        result = subprocess.run([str(node), "-e", JOIN_SCRIPT, str(server.info.port)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "game mode survival" in result.stdout

@@ -1,17 +1,22 @@
-"""agent/env.py: the gymnasium environment on a real embedded world and the real bridge."""
+"""agent/env.py: the gymnasium environment and its wrappers on a real embedded world and the real bridge
+(test_wrappers.py checks the same contract on scripted worlds, in seconds)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
+import gymnasium as gym
 import numpy as np
 import pytest
+from gymnasium.utils.env_checker import check_env
 
 from agent.env import MinecraftEnv
+from agent.registration import make_env
 from agent.recording import load_session, load_sessions
-from bridge.embedded_server import EmbeddedServer
 from bridge.messages import FrameSettings
 from conftest import run_cli
 from skills.vocabulary import token_index, vocabulary
+from world.embedded_server import EmbeddedServer
 
 # Starts embedded servers and bots: minutes, not seconds (`./larm test -m "not slow"` skips it).
 pytestmark = pytest.mark.slow
@@ -20,8 +25,9 @@ SMALL = FrameSettings(fps=0, width=64, height=48)
 
 
 def test_reset_step_record_and_fresh_worlds(tmp_path: Path) -> None:
-    env = MinecraftEnv(task="wooden_sword", max_steps=3, frames=SMALL, record_dir=tmp_path / "sessions",
-                       policy="test")
+    env = make_env(task="wooden_sword", max_steps=3, frames=SMALL, record_dir=tmp_path / "sessions", policy="test")
+    minecraft = env.unwrapped
+    assert isinstance(minecraft, MinecraftEnv)
     try:
         obs, info = env.reset(seed=5)
         assert env.observation_space.contains(obs)
@@ -30,8 +36,8 @@ def test_reset_step_record_and_fresh_worlds(tmp_path: Path) -> None:
         mask = info["action_mask"]
         assert mask.dtype == np.bool_ and mask.shape == (len(vocabulary()),) == (env.action_space.n,)
         assert mask[token_index()["explore"]] and not mask[token_index()["craft:oak_planks"]]
-        assert info["seed"] == 5 and env.world is not None and env.world.seed == 5
-        first_server = env.world.server
+        assert info["seed"] == 5 and minecraft.world is not None and minecraft.world.seed == 5
+        first_server = minecraft.world.server
 
         obs, reward, terminated, truncated, info = env.step("craft:diamond_sword")
         assert not info["result"]["ok"] and info["result"]["error"]["kind"] in ("missing_items", "missing_tool", "not_found")
@@ -46,11 +52,10 @@ def test_reset_step_record_and_fresh_worlds(tmp_path: Path) -> None:
 
         obs, reward, terminated, truncated, info = env.step("fly:moon")  # not a skill: a structured failure
         assert info["result"]["error"]["kind"] == "unknown_skill" and not info["in_vocabulary"]
-        assert truncated and not terminated  # max_steps reached
+        assert truncated and not terminated and info["truncated_reason"] == "step limit"  # max_steps reached
         assert env.observation_space.contains(obs)
 
-        folder = env.last_session_folder
-        assert folder is not None
+        folder = info["session"]
         session = load_session(folder)
         assert session.complete and session.metadata["seed"] == 5 and session.metadata["end_reason"] == "max_steps"
         assert session.metadata["policy"] == {"name": "test"} and session.metadata["versions"]["minecraft"] == "1.21.4"
@@ -71,32 +76,51 @@ def test_reset_step_record_and_fresh_worlds(tmp_path: Path) -> None:
             n += 1
         assert n == 4
 
-        bridge = env.world.bridge
+        bridge = minecraft.world.bridge
         obs, info = env.reset()  # a fresh world, with a seed drawn from the env's generator
-        assert env.world.server != first_server and info["seed"] is not None and info["seed"] != 5
+        assert minecraft.world.server != first_server and info["seed"] is not None and info["seed"] != 5
         assert bridge is not None and not bridge.alive()  # the previous world was stopped
         assert [s.complete for s in load_sessions(tmp_path / "sessions")] == [True, False]  # the new one is open
     finally:
         env.close()
-    assert env.world is None
+    assert minecraft.world is None
     sessions = load_sessions(tmp_path / "sessions")
     assert [s.complete for s in sessions] == [True, True] and sessions[1].metadata["end_reason"] == "close"
 
 
-def test_attached_to_a_user_server_keeps_the_world() -> None:
+@pytest.fixture(scope="module")
+def user_server() -> Iterator[str]:
+    """An embedded server standing for a user's own: envs attach to it (HOST:PORT)."""
     with EmbeddedServer(seed=9) as server:
         assert server.info is not None
-        env = MinecraftEnv(server=f"127.0.0.1:{server.info.port}", frames=SMALL, max_steps=2)
-        try:
-            _, info = env.reset()
-            bridge = env.world.bridge if env.world else None
-            assert info["seed"] is None and env.world is not None and not env.world.embedded
-            env.step("craft:diamond_sword")
-            _, info = env.reset()
-            assert env.world.bridge is bridge and bridge is not None and bridge.alive()
-            assert info["step"] == 0
-        finally:
-            env.close()
+        yield f"127.0.0.1:{server.info.port}"
+
+
+def test_attached_to_a_user_server_keeps_the_world(user_server: str) -> None:
+    env = make_env(server=user_server, frames=SMALL, max_steps=2, render_mode="rgb_array")
+    minecraft = env.unwrapped
+    assert isinstance(minecraft, MinecraftEnv)
+    try:
+        obs, info = env.reset()
+        bridge = minecraft.world.bridge if minecraft.world else None
+        assert info["seed"] is None and minecraft.world is not None and not minecraft.world.embedded
+        assert env.render() is obs["frame"]
+        env.step("craft:diamond_sword")
+        _, info = env.reset()
+        assert minecraft.world.bridge is bridge and bridge is not None and bridge.alive()
+        assert info["step"] == 0
+    finally:
+        env.close()
+
+
+def test_check_env_passes_on_a_real_world(user_server: str) -> None:
+    # Short deadlines: check_env steps random skills (dig_down may dig for minutes otherwise). The render
+    # check makes a second env, whose bot would log in under the same name: render is checked above.
+    env = gym.make("larm/Minecraft-v0", server=user_server, frames=SMALL, deadline_ms=5000)
+    try:
+        check_env(env.unwrapped, skip_render_check=True)
+    finally:
+        env.close()
 
 
 def test_bad_arguments() -> None:
@@ -105,9 +129,8 @@ def test_bad_arguments() -> None:
     env = MinecraftEnv(frames=SMALL)
     with pytest.raises(RuntimeError, match="reset"):
         env.step(0)
-    with pytest.raises(ValueError, match="outside the vocabulary"):
-        env.token_of(10_000)
-    assert env.token_of(("mine:oak_log", {"count": 2})) == ("mine:oak_log", {"count": 2})
+    with pytest.raises(ValueError, match="not an index of the vocabulary"):
+        env.step(10_000)
 
 
 def test_render_state_text_is_compact_and_complete() -> None:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.rewards import MILESTONES, STEP_PENALTY, TASKS, MilestoneReward, get_task
+from agent.rewards import STEP_PENALTY, MilestoneReward
+from agent.tasks import MILESTONES, TASKS, get_task
 
 
 def st(inventory: dict[str, int] | None = None, hand: str | None = None, **extra: object) -> dict:

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 
 from conftest import REPO_ROOT
 from skills.vocabulary import (
@@ -188,12 +187,12 @@ def test_preconditions_roundtrip_to_dict() -> None:
 
 
 def test_every_token_parses_in_the_skill_runtime(node, tmp_path) -> None:
-    """The bridge's own parser (skills/runtime parseSkill) accepts every token: no policy output is unknown."""
+    """The bridge's own parser (skills/runner.js parseSkill) accepts every token: no policy output is unknown."""
     tokens = tmp_path / "tokens.json"
     tokens.write_text(json.dumps([t.token for t in vocabulary()]))
     script = (
-        "const { parseSkill } = require('./skills/runtime');"
-        "const registry = require(require.resolve('minecraft-data', {paths: ['./bridge']}))('1.21.4');"
+        "const { parseSkill } = require('./skills/runner');"
+        "const registry = require('minecraft-data')(require('larm-world/vanilla/versions.json').minecraft);"
         "const bad = [];"
         f"for (const t of require({json.dumps(str(tokens))})) {{ try {{ parseSkill(t, {{}}, registry) }} catch (e) {{ bad.push(t + ': ' + e.message) }} }}"
         "console.log(JSON.stringify(bad));"

@@ -4,10 +4,11 @@
 // session keeps serving (except a wrong token or protocol version, which close the socket).
 const crypto = require('crypto')
 const { PROTOCOL_VERSION, ProtocolError, parseRequest, errorMessage, encodeFrame } = require('./protocol')
-const { parseSkill, runSkill, describeVerbs, SkillError, SkillInputError, DEFAULT_DEADLINE_MS } = require('../../skills/runtime')
-const { gameTicks } = require('../../skills/runtime/common')
+const { parseSkill, runSkill, describeVerbs, SkillError, SkillInputError } = require('larm-skills/runner')
+const { gameTicks } = require('larm-skills/lib/bot_setup')
 
 const BRIDGE_VERSION = require('../package.json').version
+const { minecraft: MINECRAFT_VERSION } = require('larm-world/vanilla/versions.json')
 const DEFAULT_FRAMES = { fps: 10, width: 224, height: 224, labels: false }
 const MAX_BUFFERED_FRAMES = 3 // skip stream frames while the agent has not read this many
 
@@ -78,7 +79,7 @@ class AgentSession {
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
       bridge: BRIDGE_VERSION,
-      minecraft: '1.21.4',
+      minecraft: MINECRAFT_VERSION,
       username: this.connection.username,
       server: `${this.connection.host}:${this.connection.port}`,
       connected: this.connection.connected,
@@ -143,7 +144,7 @@ class AgentSession {
     try {
       result = await runSkill(bot, parsed, {
         controller,
-        deadlineMs: msg.deadline_ms ?? DEFAULT_DEADLINE_MS,
+        deadlineMs: msg.deadline_ms ?? parsed.def.deadlineMs,
         onProgress: message => this.event('skill_progress', { message: String(message) }, msg.id),
         log: this.log
       })

@@ -4,9 +4,9 @@
 // events: death, respawn, damage, chat, disconnect, reconnecting, reconnected, kicked.
 const { EventEmitter } = require('events')
 const mineflayer = require('mineflayer')
-const { prepareBot } = require('../../skills/runtime/common')
+const { prepareBot } = require('larm-skills/lib/bot_setup')
 
-const VERSION = '1.21.4'
+const { minecraft: VERSION } = require('larm-world/vanilla/versions.json')
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000]
 
 class BotConnection extends EventEmitter {

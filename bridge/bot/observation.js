@@ -3,7 +3,8 @@
 // The block scan is the only costly part; it is cached until the bot moves to another block or a block
 // or chunk near it changes.
 const { Vec3 } = require('vec3')
-const { inventoryCounts, gameTicks } = require('../../skills/runtime/common')
+const { inventoryCounts } = require('larm-skills/lib/inventory')
+const { gameTicks } = require('larm-skills/lib/bot_setup')
 
 const BLOCK_RADIUS = 16 // horizontal
 const BLOCK_HEIGHT = 12 // up and down

@@ -13,11 +13,9 @@ const fs = require('fs')
 const path = require('path')
 const { PNG } = require('pngjs')
 
-const VERSION = '1.21.4'
-const BRIDGE_DIR = path.join(__dirname, '..', '..')
-const req = name => require(require.resolve(name, { paths: [BRIDGE_DIR] }))
-const ASSETS_DIR = path.join(path.dirname(require.resolve('minecraft-assets/package.json', { paths: [BRIDGE_DIR] })),
-  'minecraft-assets', 'data', VERSION)
+const { minecraft: VERSION } = require('larm-world/vanilla/versions.json')
+const ASSETS_DIR = path.join(path.dirname(require.resolve('minecraft-assets/package.json')), 'minecraft-assets', 'data',
+  VERSION)
 
 const MAX_BOXES = 6
 const MAX_PLANES = 4
@@ -133,7 +131,7 @@ function fitAffine (fn) {
 
 class Assets {
   constructor (registry) {
-    this.registry = registry || req('minecraft-data')(VERSION)
+    this.registry = registry || require('minecraft-data')(VERSION)
     this.models = JSON.parse(fs.readFileSync(path.join(ASSETS_DIR, 'blocks_models.json'), 'utf8'))
     this.blockstates = JSON.parse(fs.readFileSync(path.join(ASSETS_DIR, 'blocks_states.json'), 'utf8'))
     this.pngCache = new Map()
@@ -439,7 +437,7 @@ class Assets {
   /** Build the flat typed-array tables the ray caster uses. */
   build () {
     const registry = this.registry
-    const Block = req('prismarine-block')(registry)
+    const Block = require('prismarine-block')(registry)
     const nStates = registry.blocksArray.reduce((m, b) => Math.max(m, b.maxStateId), 0) + 1
     const stateType = new Uint16Array(nStates)
     const stateLabel = new Uint16Array(nStates)

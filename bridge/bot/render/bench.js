@@ -20,7 +20,7 @@ async function main () {
   const height = Number(opt('height', 224))
   const labels = args.includes('--labels')
   const seed = Number(opt('seed', 1))
-  const { startWorld, connectBot, stopWorld } = require('../../test/helpers')
+  const { startWorld, connectBot, stopWorld } = require('larm-world/test/helpers')
   const world = await startWorld({ seed, world: 'survival' })
   const bot = await connectBot(world.port, 'bencher')
   const renderer = createRenderer(bot, { width, height, fovDeg: 70, viewDistance: 48 })

@@ -36,7 +36,7 @@ async function main () {
   const worldKind = opt('world', 'survival')
   const time = opt('time', null)
   fs.mkdirSync(out, { recursive: true })
-  const { startWorld, connectBot, stopWorld } = require('../../test/helpers')
+  const { startWorld, connectBot, stopWorld } = require('larm-world/test/helpers')
   const world = await startWorld({ seed, world: worldKind })
   const bot = await connectBot(world.port, 'painter')
   if (time !== null) world.serv.setTime?.(Number(time))

@@ -1,0 +1,1 @@
+"""Training data: decisions from recorded sessions, the Minecraft knowledge corpus, labelled frames."""

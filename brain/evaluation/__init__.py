@@ -1,0 +1,1 @@
+"""Evaluation of the model alone: the knowledge quiz and decision latency."""

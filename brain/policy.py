@@ -1,0 +1,101 @@
+"""LARM as a policy of the agent (agent/policies.py's Policy): the live-decision input processing and the
+checkpoint loading, apart from the model (brain/model/) and from training.
+
+    policy = LarmPolicy("checkpoints/bc", "wooden_sword")
+    token, args = policy.act(obs, info)        # obs and info from agent/env.py's environment
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+
+from agent.tasks import Task, get_task, task_description
+from brain.model.backbone import BackboneError
+from brain.model.checkpoint import CheckpointError, read_meta
+from brain.model.device import resolve_device
+from brain.model.inputs import DecisionInput
+from brain.model.larm import LarmModel
+
+Action = tuple[str, dict[str, Any]]
+
+
+def input_from_observation(obs: Mapping[str, Any], info: Mapping[str, Any], task: str) -> DecisionInput:
+    """The DecisionInput of a live decision, from the environment's observation and info (task: a task name
+    or its words)."""
+    text = obs.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("the observation has no text (expected obs['text'] from MinecraftEnv)")
+    if "action_mask" not in info:
+        raise ValueError("info has no action_mask (expected MinecraftEnv's info)")
+    frame = obs.get("frame")
+    return DecisionInput(task=task_description(task), text=text,
+                         frame=None if frame is None else np.asarray(frame, dtype=np.uint8),
+                         mask=np.asarray(info["action_mask"], dtype=bool))
+
+
+class LarmPolicy:
+    """The trained LARM (brain/model/larm.py): one backbone forward per decision, the best (or a sampled)
+    allowed skill.
+
+    The checkpoint is loaded once per process and shared (eval builds one policy per seed). On the CPU the
+    backbone runs in bf16 with LoRA merged into its weights (brain.evaluation.latency measures exactly this path).
+    """
+
+    name = "larm"
+
+    def __init__(self, checkpoint: str, task: str | Task, seed: int | None = None, sample: bool = False,
+                 device: str = "auto") -> None:
+        self.task = get_task(task) if isinstance(task, str) else task
+        self.model = _load_larm(str(checkpoint), device)
+        self.sample = sample
+        self.generator = torch.Generator().manual_seed(seed or 0) if sample else None
+        self.vocab = self.model.vocab
+
+    def reset(self) -> None:
+        pass
+
+    def act(self, obs: dict[str, Any], info: dict[str, Any]) -> Action | None:
+        inp = input_from_observation(obs, info, self.task.name)
+        with torch.inference_mode():
+            logits = self.model.skill_logits(self.model.encode([inp]), inp.mask[None])[0].float().cpu()
+        if self.sample:
+            index = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=self.generator))
+        else:
+            index = int(logits.argmax())
+        return (self.vocab[index].token, {})
+
+    def observe(self, token: str, result: dict[str, Any]) -> None:
+        pass  # the recent skills and their results reach the model through the observation text
+
+
+_LOADED: dict[tuple[str, str], LarmModel] = {}
+
+
+def _load_larm(checkpoint: str, device: str) -> LarmModel:
+    """LarmModel.from_checkpoint, once per (folder, device); errors become ValueError with the reason."""
+    device = resolve_device(device)
+    key = (str(Path(checkpoint).resolve()), device)
+    if key not in _LOADED:
+        if not Path(checkpoint).is_dir():
+            raise ValueError(f"--checkpoint {checkpoint}: no such checkpoint folder")
+        try:
+            model, _, _ = LarmModel.from_checkpoint(checkpoint, device=device, dtype=torch.bfloat16)
+        except (CheckpointError, BackboneError) as err:
+            raise ValueError(f"cannot load the LARM checkpoint: {err}") from err
+        _LOADED[key] = model.prepare_inference()
+    return _LOADED[key]
+
+
+def checkpoint_meta(checkpoint: str) -> dict[str, Any]:
+    """What a session's metadata says of the checkpoint that decided: its folder, backbone and phases."""
+    meta: dict[str, Any] = {"checkpoint": str(Path(checkpoint).resolve())}
+    try:
+        m = read_meta(checkpoint)
+        meta.update(backbone=m.backbone, backbone_fingerprint=m.backbone_fingerprint,
+                    phases=[h.get("phase") for h in m.history])
+    except Exception as exc:  # the policy itself reports a bad checkpoint; metadata just notes it
+        meta["checkpoint_error"] = str(exc)
+    return meta

@@ -1,0 +1,167 @@
+'use strict'
+// The embedded world: flying-squid 1.12.0 on Minecraft 1.21.4 plus the project's survival plugins and
+// world generator. Started by the Python side (run_agent.py) or by tests, always on 127.0.0.1 unless asked.
+//
+// CLI: node world/embedded_server.js [--port 0] [--host 127.0.0.1] [--seed N] [--assist give]...
+// Prints one JSON line {"event":"ready","port":N,"seed":S} on stdout when it accepts connections.
+const path = require('path')
+const mcServer = require('flying-squid')
+const { KNOWN_ASSISTS } = require('./plugins/assists')
+
+const { minecraft: VERSION } = require('./vanilla/versions.json')
+const PLUGIN_DIR = path.join(__dirname, 'plugins')
+
+// Order matters only for readability: each plugin defers work that depends on flying-squid's own
+// player plugins (inventory, digging) with setImmediate.
+const SURVIVAL_PLUGINS = [
+  'packet_guard', // a packet that fails to serialize is dropped and logged instead of silently cutting a player off
+  'assists', // survival hardening and the assist flags (give/teleport/keepInventory), recorded when used
+  'experience', // XP points and levels, player.giveXp
+  'item_entities', // dropped items with metadata, pickup, merge
+  'digging', // dig time, harvest tools, loot tables, tool durability, ore XP
+  'windows', // server-authoritative inventory clicks, crafting grids, furnace, enchanting table
+  'buckets', // water/lava buckets, obsidian where water meets a lava source
+  'mobs', // passive mobs that wander, take damage and drop loot
+  'hunger', // food, saturation and exhaustion, natural regeneration and starvation, eating foods
+  'respawn', // respawn at the world spawn after death (flying-squid's own does not work on 1.21.4)
+  'world_memory' // keep changed chunk columns in memory instead of regenerating them
+]
+
+// 'survival' is the real world; 'flat' is a stage for tests of single mechanics.
+const WORLDS = {
+  survival: path.join(__dirname, 'generator', 'index.js'),
+  flat: path.join(__dirname, 'flat_world.js')
+}
+
+// flying-squid starts timers that it never stops (the tick loop, a tab-list timer per player), which would
+// keep a process alive after the server stopped. Timers it creates are unref'd: the listening socket and
+// the clients keep the process alive while the world serves.
+const FLYING_SQUID_DIR = path.dirname(require.resolve('flying-squid/package.json'))
+const originalSetInterval = global.setInterval
+global.setInterval = function (...args) {
+  const timer = originalSetInterval.apply(this, args)
+  if (new Error().stack.includes(FLYING_SQUID_DIR)) timer.unref?.()
+  return timer
+}
+
+function parseArgs (argv) {
+  const args = { port: 0, host: '127.0.0.1', seed: 1, assists: [], viewDistance: 6, logging: false, world: 'survival' }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    const next = () => {
+      if (i + 1 >= argv.length) throw new Error(`missing value after ${a}`)
+      return argv[++i]
+    }
+    if (a === '--port') args.port = Number(next())
+    else if (a === '--host') args.host = next()
+    else if (a === '--seed') args.seedText = next()
+    else if (a === '--assist') args.assists.push(next())
+    else if (a === '--view-distance') args.viewDistance = Number(next())
+    else if (a === '--world') args.world = next()
+    else if (a === '--log') args.logging = true
+    else throw new Error(`unknown argument ${a}`)
+  }
+  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Error(`bad --port ${args.port}`)
+  if (args.seedText !== undefined) {
+    args.seed = Number(args.seedText)
+    if (!Number.isInteger(args.seed)) throw new Error(`bad --seed '${args.seedText}' (an integer)`)
+    delete args.seedText
+  }
+  const unknown = args.assists.filter(a => !KNOWN_ASSISTS.has(a))
+  if (unknown.length) throw new Error(`unknown --assist ${unknown.join(', ')} (known: ${[...KNOWN_ASSISTS].join(', ')})`)
+  if (!WORLDS[args.world]) throw new Error(`bad --world ${args.world} (one of: ${Object.keys(WORLDS).join(', ')})`)
+  return args
+}
+
+function settingsFor ({ port, host, seed, assists, viewDistance, logging, world }) {
+  const plugins = {}
+  for (const name of SURVIVAL_PLUGINS) plugins[path.join(PLUGIN_DIR, name + '.js')] = { assists }
+  // Spawn on solid ground near water, trees and stone (the generator knows where); the flat test stage
+  // keeps flying-squid's own spawn.
+  if (world === 'survival') plugins[path.join(PLUGIN_DIR, 'spawn_point.js')] = {}
+  return {
+    motd: 'LARM embedded survival world',
+    port,
+    host,
+    'max-players': 10,
+    'online-mode': false,
+    logging,
+    gameMode: 0,
+    difficulty: 1,
+    worldFolder: undefined, // in memory: a fresh world per start, deterministic per seed
+    generation: { name: WORLDS[world], options: { seed } },
+    kickTimeout: 30000,
+    plugins,
+    modpe: false,
+    'view-distance': viewDistance,
+    'player-list-text': { header: { text: 'LARM' }, footer: { text: 'embedded world' } },
+    'everybody-op': false,
+    'max-entities': 2000,
+    version: VERSION,
+    assists
+  }
+}
+
+/**
+ * Start the embedded world. `log`: 'stderr' (default; stdout stays free for JSON events), 'quiet' (warnings
+ * and errors only, for tests) or 'stdout'.
+ */
+function startEmbeddedServer (options = {}) {
+  const args = { ...parseArgs([]), log: 'stderr', ...options }
+  const settings = settingsFor(args)
+  settings.noConsoleOutput = args.log !== 'stdout'
+  const serv = mcServer.createMCServer(settings)
+  if (args.log !== 'stdout') routeLog(serv, args.log === 'quiet')
+  serv.stop = () => stopServer(serv)
+  return serv
+}
+
+function routeLog (serv, quiet) {
+  serv.log = (message) => {
+    const text = String(serv.formatMessage?.(message) ?? message)
+    if (quiet && !/WARN|ERROR/.test(text)) return
+    process.stderr.write(text + '\n')
+  }
+}
+
+// flying-squid's destroy() makes every client's write throw and then lets minecraft-protocol kick each
+// client (a write), which throws before the listening socket is closed. Stop in an order that works:
+// end the connections, then close the listener, then stop the tick loop.
+async function stopServer (serv) {
+  serv.isClosed = true
+  serv.emit('close')
+  for (const player of serv.players || []) {
+    try { player._client.end('Server closed') } catch {}
+    player._client.write = () => {} // flying-squid's per-player timers outlive the connection
+  }
+  serv.stopTickInterval?.()
+  process.stdin.unref?.() // flying-squid reads console commands from stdin
+  const listener = serv._server?.socketServer
+  if (listener?.listening) await new Promise(resolve => listener.close(() => resolve()))
+}
+
+function main () {
+  let args
+  try {
+    args = parseArgs(process.argv.slice(2))
+  } catch (err) {
+    console.error(`embedded_server: ${err.message}`)
+    process.exit(2)
+  }
+  const serv = startEmbeddedServer(args)
+  serv.on('error', err => console.error('[server error]', err && err.stack ? err.stack : err))
+  // 'ready' comes once the plugins are loaded and the socket listens: a client joining earlier is kicked.
+  serv.once('ready', () => {
+    const port = serv.listeningPort
+    process.stdout.write(JSON.stringify({ event: 'ready', port, seed: args.seed, version: VERSION }) + '\n')
+  })
+  const stop = () => { serv.stop().finally(() => process.exit(0)) }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+  // A bug in one player's handler must not take the world down: log it and keep serving.
+  process.on('uncaughtException', err => console.error('[uncaught]', err && err.stack ? err.stack : err))
+  process.on('unhandledRejection', err => console.error('[unhandled rejection]', err && err.stack ? err.stack : err))
+}
+
+module.exports = { startEmbeddedServer, settingsFor, parseArgs, VERSION, SURVIVAL_PLUGINS }
+if (require.main === module) main()

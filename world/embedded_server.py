@@ -1,0 +1,70 @@
+"""Start and stop the embedded Minecraft 1.21.4 server (world/embedded_server.js) as a subprocess.
+
+The server prints one JSON line ``{"event": "ready", "port": N, ...}`` on stdout once it accepts
+connections, and ``{"event": "assist", ...}`` for every use of an assist (kept in ``assist_events``).
+
+    with EmbeddedServer(seed=7) as server:
+        print(server.info.port)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from world.node_process import NodeProcess, NodeProcessError, parse_event
+from world.node_runtime import WORLD_DIR
+
+SERVER_SCRIPT = WORLD_DIR / "embedded_server.js"
+LOOPBACK = "127.0.0.1"
+
+__all__ = ["EmbeddedServer", "EmbeddedServerError", "ServerInfo", "SERVER_SCRIPT", "parse_event"]
+
+
+class EmbeddedServerError(NodeProcessError):
+    """The embedded server could not start, or died."""
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """Where a started server listens."""
+
+    host: str
+    port: int
+    seed: int
+    version: str
+
+
+class EmbeddedServer(NodeProcess[ServerInfo]):
+    """A running embedded server process; use as a context manager or call start() and stop()."""
+
+    label = "embedded server"
+    error = EmbeddedServerError
+
+    def __init__(self, seed: int = 1, port: int = 0, assists: Iterable[str] = (), startup_timeout: float = 60.0,
+                 node: Path | None = None, extra_args: Iterable[str] = ()) -> None:
+        super().__init__(startup_timeout, node)
+        self.seed = seed
+        self.port = port
+        self.assists = tuple(assists)
+        self.extra_args = tuple(extra_args)
+        self.assist_events: list[dict[str, Any]] = []
+
+    def arguments(self) -> list[str]:
+        """The server's arguments (port 0: the OS picks a free one)."""
+        args = [str(SERVER_SCRIPT), "--host", LOOPBACK, "--port", str(self.port), "--seed", str(self.seed)]
+        for assist in self.assists:
+            args += ["--assist", assist]
+        return args + list(self.extra_args)
+
+    def ready_info(self, event: dict[str, Any]) -> ServerInfo:
+        port = event.get("port")
+        if not isinstance(port, int) or not 0 < port < 65536:
+            raise EmbeddedServerError(f"embedded server reported a bad port: {event!r}")
+        return ServerInfo(LOOPBACK, port, int(event.get("seed", self.seed)), str(event.get("version", "")))
+
+    def on_event(self, event: dict[str, Any]) -> bool:
+        if event.get("event") == "assist":
+            self.assist_events.append(event)
+            return True
+        return False
