@@ -274,7 +274,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
             "action_mask": self.action_mask(), "state": self.state, "result": result, "events": events,
             "milestones": list(new), "milestones_achieved": list(self.reward_fn.achieved),
             "success": self.reward_fn.succeeded, "step": self.steps, "episode_return": self.episode_return,
-            "seed": self.seed_used, "task": self.task.name,
+            "seed": self.seed_used, "task": self.task.name, "assists_used": self.assists_used(),
         }
         if self.labels is not None:
             info["labels"] = self.labels

@@ -85,6 +85,7 @@ def run_episode(env: gym.Env[dict[str, Any], Any], policy: Policy, seed: int | N
     report.wall_s = round(time.monotonic() - started, 1)
     report.decisions_per_s = round(report.steps / decide_s, 1) if decide_s > 0 else 0.0
     report.session = info.get("session")
+    report.assists_used = list(info.get("assists_used") or [])
     return report
 
 

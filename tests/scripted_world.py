@@ -40,6 +40,7 @@ class ScriptedWorld:
     calls: list[tuple[str, dict[str, Any] | None]] = field(default_factory=list)
     pending: list[Event] = field(default_factory=list)
     embedded: bool = True
+    give_assist: bool = False              # report an assist use per skill
     server: str = "127.0.0.1:25565"
 
     # -- what MinecraftEnv uses of agent.launch.World
@@ -56,7 +57,8 @@ class ScriptedWorld:
                 "frames": self.frames.to_dict(), "versions": {"minecraft": "scripted"}}
 
     def assist_events(self) -> list[dict[str, Any]]:
-        return []
+        # A world started with the give assist reports one use per skill (as the server's assist log would).
+        return [{"event": "assist", "assist": "give", "skill": i} for i in range(len(self.calls))] if self.give_assist else []
 
     # -- the game
 

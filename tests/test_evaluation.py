@@ -29,6 +29,14 @@ def test_an_episode_reports_tiers_ticks_deaths_and_success(monkeypatch: pytest.M
     assert "seed 7: tier wooden reached at step 4" in lines and report.session is None
 
 
+def test_every_assist_the_world_reports_is_in_the_report_and_the_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_scripted_worlds(monkeypatch, lambda seed: ScriptedWorld(seed, give_assist=seed == 2))
+    reports = [run_episode(make_env(task="wooden_sword", frames=SMALL), ScriptedPolicy(TO_THE_SWORD[:2]), seed)
+               for seed in (1, 2)]
+    assert reports[0].assists_used == [] and len(reports[1].assists_used) == 2
+    assert summarize(reports)["assists_used"] == 2
+
+
 def test_a_task_held_from_the_start_is_a_success(monkeypatch: pytest.MonkeyPatch) -> None:
     use_scripted_worlds(monkeypatch, lambda seed: ScriptedWorld(seed, inventory={"wooden_sword": 1}))
     report = run_episode(make_env(task="wooden_sword", frames=SMALL), ScriptedPolicy([]), 1)
