@@ -56,9 +56,8 @@ SMELTING: dict[str, tuple[str, ...]] = {
 }
 SMELT_OUTPUTS: tuple[str, ...] = ("iron_ingot", "gold_ingot", "charcoal", "glass", "cooked_beef", "cooked_porkchop",
                                   "cooked_chicken", "cooked_mutton")
-# Vanilla fuels (burn ticks) the knowledge corpus describes besides the tree's own items.
-FUELS: dict[str, int] = {i: fuel_ticks(i) for i in ("lava_bucket", "coal_block", "coal", "charcoal", "crafting_table",
-                                                    "stick")}
+# Fuels the knowledge corpus describes besides the tree's own items (burn times: world.vanilla.fuel_ticks).
+FUELS: tuple[str, ...] = ("lava_bucket", "coal_block", "coal", "charcoal", "crafting_table", "stick")
 STATIONS: tuple[str, ...] = ("crafting_table", "furnace", "enchanting_table")
 MOBS: tuple[str, ...] = ("cow", "sheep", "pig", "chicken")
 DIG_LEVELS: tuple[int, ...] = (48, 16, -16, -58)
@@ -460,13 +459,8 @@ def ore_variants(block: str) -> tuple[str, ...]:
     return (block, deep) if block.endswith("_ore") and deep in game_data().blocks else (block,)
 
 
-def burn_ticks(item: str) -> int | None:
-    """Vanilla furnace burn time of an item in ticks, None if it is no fuel."""
-    return fuel_ticks(item) or None
-
-
 def _fuels(items: Iterable[str]) -> tuple[dict[str, int], ...]:
-    names = [i for i in items if burn_ticks(i) is not None]
+    names = [i for i in items if fuel_ticks(i)]
     names = sorted(set(names), key=lambda i: (-fuel_ticks(i), _preference(i)))
     return tuple({i: 1} for i in names)
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from skills import vocabulary as V
-from world.vanilla import COOK_TICKS
+from world.vanilla import COOK_TICKS, fuel_ticks
 
 # ------------------------------------------------------------------------------------------ the grids
 
@@ -337,13 +337,8 @@ def smelting_documents(output: str, inputs: Sequence[str], rng: random.Random) -
 
 
 def fuel_table(items: Iterable[str]) -> dict[str, int]:
-    """Vanilla burn times in ticks of the fuels among `items` (skills.vocabulary.burn_ticks)."""
-    table: dict[str, int] = {}
-    for i in items:
-        ticks = V.burn_ticks(i)
-        if ticks is not None:
-            table[i] = ticks
-    return table
+    """Vanilla burn times in ticks of the fuels among `items`."""
+    return {i: fuel_ticks(i) for i in items if fuel_ticks(i)}
 
 
 def fuel_documents(fuel: str, ticks: int, rng: random.Random) -> list[Document]:
