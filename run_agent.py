@@ -297,6 +297,16 @@ def _not_yet(sub: argparse._SubParsersAction, name: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; Ctrl-C ends it with exit 130 and one line, not a traceback (episodes close their
+    recording on the way out, checkpoints are written atomically)."""
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        print("run_agent.py: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)  # unimplemented commands accept their future options
     if args.command is None:

@@ -86,3 +86,15 @@ def test_train_bc_then_bench_latency_on_its_checkpoint(tmp_path) -> None:
     (cpu,) = json.loads(result.stdout)["latency"]
     assert cpu["device"] == "cpu" and cpu["decisions"] == 4 and cpu["backbone"] == "tiny-random"
     assert 0 < cpu["p50_ms"] <= cpu["p99_ms"] and cpu["peak_memory_mb"] > 0
+
+
+def test_ctrl_c_ends_with_one_line_and_exit_130(monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    import run_agent
+
+    def interrupted(*args: object, **kwargs: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("agent.play.play", interrupted)
+    assert run_agent.main(["play", "--seed", "3"]) == 130
+    assert capsys.readouterr().err == "run_agent.py: interrupted\n"
