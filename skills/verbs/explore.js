@@ -27,7 +27,18 @@ function compass (angle) {
   return COMPASS[i]
 }
 
-/** Headings ordered best first: the end point farthest from every place explored before, with some noise. */
+/**
+ * A number in [0, 1) fixed by the start block and the heading: it breaks ties between headings like noise
+ * would, but the same world and the same start give the same walk (runs and tests repeat).
+ */
+function jitter (from, i) {
+  let h = (Math.floor(from.x) * 73856093) ^ (Math.floor(from.z) * 19349663) ^ (i * 83492791)
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b)
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b)
+  return ((h ^ (h >>> 16)) >>> 0) / 4294967296
+}
+
+/** Headings ordered best first: the end point farthest from every place explored before, ties broken by jitter. */
 function rankHeadings (state, from, distance) {
   const out = []
   for (let i = 0; i < HEADINGS; i++) {
@@ -35,7 +46,7 @@ function rankHeadings (state, from, distance) {
     const end = new Vec3(from.x + Math.cos(a) * distance, 0, from.z + Math.sin(a) * distance)
     let score = distance * 2
     for (const v of state.visited) score = Math.min(score, Math.hypot(end.x - v.x, end.z - v.z))
-    out.push({ a, score: score + Math.random() * distance * 0.25 })
+    out.push({ a, score: score + jitter(from, i) * distance * 0.25 })
   }
   return out.sort((x, y) => y.score - x.score)
 }

@@ -7,6 +7,17 @@ const { SkillError } = require('../lib/errors')
 
 const SEED = Number(process.env.SKILL_TEST_SEED || 3)
 
+/** Where a mob can stand dx, dz blocks from the bot: on the highest full block of that column near its feet. */
+function groundNear (bot, dx, dz) {
+  const base = bot.entity.position.floored().offset(dx, 0, dz)
+  for (let dy = 12; dy >= -12; dy--) {
+    const below = bot.blockAt(base.offset(0, dy - 1, 0))
+    const feet = bot.blockAt(base.offset(0, dy, 0))
+    if (below?.boundingBox === 'block' && feet?.boundingBox === 'empty') return base.offset(0.5, dy, 0.5)
+  }
+  return base.offset(0.5, 1, 0.5)
+}
+
 worldTest('kill in the survival world', { timeout: 240000, seed: SEED, username: 'hunter' }, async (t, { serv, bot }) => {
 
   await t.test('bad tokens are refused', () => {
@@ -37,6 +48,10 @@ worldTest('kill in the survival world', { timeout: 240000, seed: SEED, username:
   })
 
   await t.test('a deadline ends kill:sheep (kind deadline), an abort ends kill:chicken (kind cancelled); the bot stops', async () => {
+    // the herds wander: put one of each a walk away, so both skills are still chasing when stopped
+    serv.mobs.spawn('sheep', serv.overworld, groundNear(bot, 8, 0))
+    serv.mobs.spawn('chicken', serv.overworld, groundNear(bot, 0, 8))
+    await waitFor(() => ['sheep', 'chicken'].every(n => Object.values(bot.entities).some(e => e.name === n)), 5000, 'a sheep and a chicken in sight')
     const r = await run(bot, 'kill:sheep', {}, { deadlineMs: 1200 })
     assert.equal(r.error?.kind, 'deadline', JSON.stringify(r.error))
     await assertStopped(bot)
