@@ -15,7 +15,10 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from agent.env import DEFAULT_STUCK_AFTER, FAST_SPEED
+from agent.seeds import DEFAULT_EVAL_SEED_START
 from agent.tasks import DEFAULT_TASK, TASKS, TIERS
+from world.embedded_server import MAX_SPEED
 from brain.model.backbone import DEFAULT_BACKBONE, TINY_BACKBONE
 
 if TYPE_CHECKING:
@@ -30,6 +33,21 @@ PHASE_MODULES = {"pretrain": ("brain.training.pretrain", False), "vision": ("bra
                  "bc": ("brain.training.bc", True), "cola-idm": ("brain.training.cola_idm", True),
                  "cola-bc": ("brain.training.cola_bc", True), "cola-rl": ("brain.training.cola_rl", False)}
 KNOWN_BACKBONES = (DEFAULT_BACKBONE, TINY_BACKBONE)
+
+
+def _numbers(kind: type) -> Callable[[str], list[Any]]:
+    """A comma-separated list of positive numbers ('1,2,4'); 0 alone is the empty list."""
+    def parse(text: str) -> list[Any]:
+        try:
+            values = [kind(v) for v in text.split(",") if v.strip()]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}") from None
+        if values == [0]:
+            return []
+        if not values or any(v <= 0 for v in values):
+            raise argparse.ArgumentTypeError(f"expected positive numbers separated by commas, got {text!r}")
+        return values
+    return parse
 
 
 def _recipes(value: str) -> str:
@@ -71,8 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "wall time.")
     _episode_options(ev)
     ev.add_argument("--seeds", type=int, default=10, help="how many fresh worlds (default 10)")
-    ev.add_argument("--seed-start", type=int, default=1, help="first seed (default 1)")
+    ev.add_argument("--seed-start", type=int, default=DEFAULT_EVAL_SEED_START,
+                    help=f"first seed (default {DEFAULT_EVAL_SEED_START}: the evaluation range, agent/seeds.py, "
+                    "which no training phase plays)")
     ev.add_argument("--quiet", action="store_true", help="no per-step progress on stderr")
+    ev.add_argument("--workers", type=int, default=1, metavar="N",
+                    help="worlds at once, each a Ray actor (default 1: one world in this process, no Ray); more "
+                    "than this machine holds (a CPU and about 1 GB each) is capped, with a warning")
+    ev.add_argument("--ray-address", metavar="ADDR",
+                    help="run the workers on this Ray cluster (every node with the project installed) instead of "
+                    "a local Ray runtime")
     _train_parser(sub)
     _not_yet(sub, "finetune")
     replay = sub.add_parser("replay", help="a recorded session, as a timeline and video",
@@ -82,10 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--video", metavar="OUT.mp4", help="write the frames, annotated, to this video file")
     replay.add_argument("--fps", type=float, default=2.0, help="frames per second of the video (default 2)")
     replay.add_argument("--json", action="store_true", help="print the timeline as JSON")
-    bench = sub.add_parser("bench", help="latency (policy decision time) and bridge (observation and frame rates)",
+    bench = sub.add_parser("bench", help="latency (policy decision time), bridge (observation and frame rates), "
+                           "world (game clock speeds, resets, workers)",
                            description="Benchmarks. bridge: observation round trip, frame stream rate and skill "
-                           "dispatch overhead against a fresh embedded world (or --server).")
-    bench.add_argument("which", choices=["bridge", "latency"], help="what to measure")
+                           "dispatch overhead against a fresh embedded world (or --server). world: reset time, "
+                           "the expert's decisions per hour at each game clock speed and with N workers, with CPU use.")
+    bench.add_argument("which", choices=["bridge", "latency", "world"], help="what to measure")
     bench.add_argument("--json", action="store_true", help="print the report as JSON")
     bench.add_argument("--seed", type=int, default=1, help="embedded world seed (default 1)")
     bench.add_argument("--server", metavar="HOST:PORT", help="use this Minecraft server instead of a fresh embedded one")
@@ -99,7 +127,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--checkpoint", metavar="DIR", help="latency: a LARM checkpoint (default: untrained heads)")
     bench.add_argument("--device", default="auto", choices=["cpu", "cuda", "auto"],
                        help="latency: where to run (auto: the CPU, and CUDA too when present)")
-    bench.add_argument("--decisions", type=int, default=50, help="latency: decisions to time (default 50)")
+    bench.add_argument("--decisions", type=int, default=None,
+                       help="latency: decisions to time (default 50); world: expert decisions per row (default 12)")
+    bench.add_argument("--speeds", type=_numbers(float), default=[1.0, 2.0, 4.0, FAST_SPEED], metavar="K,K",
+                       help=f"world: game clock speeds to measure (default 1,2,4,{FAST_SPEED:g})")
+    bench.add_argument("--workers", type=_numbers(int), default=[1, 2, 4], metavar="N,N",
+                       help=f"world: worlds at once on Ray, at speed {FAST_SPEED:g} (default 1,2,4; 0 to skip)")
+    bench.add_argument("--resets", type=int, default=3, help="world: fresh worlds to time reset() on (default 3)")
+    bench.add_argument("--seeds", type=int, default=4, help="world: training seeds every row plays (default 4)")
+    bench.add_argument("--ray-address", metavar="ADDR", help="world: a Ray cluster for the workers")
     bench.add_argument("--sessions", nargs="+", default=None, metavar="DIR",
                        help="latency: recorded sessions to take observations from (default ./sessions if present, "
                        "else a built-in sample)")
@@ -258,6 +294,22 @@ def _bench_latency(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_world(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from agent.bench_world import main as bench_world
+    from world.embedded_server import check_speed
+
+    decisions = 12 if args.decisions is None else args.decisions
+    if decisions < 1 or args.resets < 0 or args.seeds < 1:
+        parser.error("--decisions and --seeds must be at least 1 and --resets at least 0")
+    if not args.speeds:
+        parser.error("--speeds needs at least one speed")
+    try:
+        speeds = [check_speed(k) for k in args.speeds]
+    except ValueError as err:
+        parser.error(f"--speeds: {err}")
+    return bench_world(args.json, speeds, args.workers, decisions, args.seeds, args.resets, args.ray_address)
+
+
 def _policies(name: str, task: str, checkpoint: str | None) -> tuple[Callable[[int | None], Policy], dict[str, Any]]:
     """A builder of the --policy for a seed (expert and random from agent/, larm from brain/), and what the
     sessions' metadata says of it: its name, and its checkpoint when one is given."""
@@ -288,7 +340,35 @@ def _episode_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-steps", type=int, default=400, help="skill decisions per episode (default 400)")
     p.add_argument("--record-labels", action="store_true",
                    help="also record per-pixel block labels with the frames (training data for the vision encoder)")
+    p.add_argument("--speed", type=_speed, default=None, metavar="K",
+                   help="the embedded world's game clock, K times real time (play: 1, so people watch at normal "
+                   f"speed; eval: {FAST_SPEED:g}, the fastest this 2-core machine keeps up with; at most "
+                   f"{MAX_SPEED:g}); the ticks per second achieved are recorded in each session")
+    p.add_argument("--stuck-after", type=int, default=DEFAULT_STUCK_AFTER, metavar="N",
+                   help="end an episode as stuck after N decisions in a row with no milestone and no inventory "
+                   f"change (default {DEFAULT_STUCK_AFTER}; 0: never)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _speed(text: str) -> float:
+    from world.embedded_server import check_speed
+
+    try:
+        return check_speed(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _env_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict[str, Any]:
+    """The MinecraftEnv options of play and eval: the game clock (play watches at 1, eval runs at FAST_SPEED;
+    a user's --server keeps its own) and when an episode counts as stuck."""
+    if args.stuck_after < 0:
+        parser.error("--stuck-after must be 0 (never) or a number of decisions")
+    on_server = getattr(args, "server", None) is not None
+    if on_server and args.speed not in (None, 1.0):
+        parser.error("--speed sets the embedded world's clock; a user's server (--server) runs at its own speed")
+    speed = args.speed if args.speed is not None else (1.0 if args.command == "play" or on_server else FAST_SPEED)
+    return {"speed": speed, "stuck_after": args.stuck_after or None}
 
 
 def _not_yet(sub: argparse._SubParsersAction, name: str) -> None:
@@ -331,6 +411,8 @@ def _run(argv: Sequence[str] | None) -> int:
             parser.error(f"unknown --task {args.task!r}; known: {', '.join(TASKS)}")
         if args.max_steps < 1:
             parser.error("--max-steps must be at least 1")
+        if args.command == "eval" and args.workers < 1:
+            parser.error("--workers must be at least 1")
         if args.command == "eval" and args.seeds < 1:
             parser.error("--seeds must be at least 1")
         policies, policy_meta = _policies(args.policy, args.task, args.checkpoint)
@@ -339,22 +421,31 @@ def _run(argv: Sequence[str] | None) -> int:
         except (NotImplementedError, ValueError) as err:
             print(f"run_agent.py {args.command}: {err}", file=sys.stderr)
             return 2
+        env_options = _env_options(args, parser)
         if args.command == "play":
             from agent.play import play
 
             return play(args.task, first, policy_meta, args.seed, args.server, args.record, args.max_steps,
-                        args.assist, args.json, record_labels=args.record_labels)
+                        args.assist, args.json, record_labels=args.record_labels, env_options=env_options)
         from agent.play import evaluate
 
-        return evaluate(args.task, policies, policy_meta, args.seeds, args.seed_start, args.record, args.max_steps,
-                        args.json, args.quiet, record_labels=args.record_labels)
+        try:
+            return evaluate(args.task, policies, policy_meta, args.seeds, args.seed_start, args.record,
+                            args.max_steps, args.json, args.quiet, record_labels=args.record_labels,
+                            env_options=env_options, workers=args.workers, ray_address=args.ray_address)
+        except ConnectionError as err:  # --ray-address: no cluster there, or it refused us
+            print(f"run_agent.py eval: error: {err}", file=sys.stderr)
+            return 2
     if args.command == "replay":
         from agent.replay import main as replay
 
         return replay(args.session, video=args.video, as_json=args.json, fps=args.fps)
     if args.command == "bench":
         if args.which == "latency":
+            args.decisions = 50 if args.decisions is None else args.decisions
             return _bench_latency(args)
+        if args.which == "world":
+            return _bench_world(args, parser)
         from agent.bench_bridge import main as bench_bridge
 
         try:

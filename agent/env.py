@@ -18,8 +18,13 @@ actions, the step limit and recording.
   is reached), events (seen during the step), step, episode_return, seed, task; after a step also token,
   args, in_vocabulary and timings.
 - terminated when the task succeeds; truncated when the world is lost (the bridge or the server died, or the
-  bot's connection did not come back within reconnect_timeout): info["lost"] and info["truncated_reason"]
-  say why. The step limit and recording are wrappers (agent/wrappers.py).
+  bot's connection did not come back within reconnect_timeout: info["lost"]), or when the bot is stuck
+  (`stuck_after` decisions in a row brought neither a milestone nor a change of the inventory:
+  info["stuck"]); info["truncated_reason"] says why. The step limit and recording are wrappers
+  (agent/wrappers.py).
+- speed: the embedded world's game clock, K times real time (the server's ticks and every rule tied to time,
+  and the bot's physics, digging and skill deadlines, which are game time). info["clock"] measures what the
+  machine achieved (game ticks per real second since reset); a user's server runs at its own speed.
 - record_labels: also ask the renderer for per-pixel block labels with every frame (info["labels"]), which
   RecordSession records beside the frames: supervision for the vision encoder (brain/training/vision.py).
 """
@@ -35,6 +40,8 @@ import numpy as np
 from gymnasium import spaces
 
 from agent.launch import World, launch
+from world.embedded_server import check_speed
+from world.node_process import NodeProcessError
 from agent.observation_text import MAX_TEXT, TEXT_CHARSET, observation_text
 from agent.rewards import MilestoneReward
 from agent.tasks import DEFAULT_TASK, Task, get_task
@@ -43,6 +50,11 @@ from bridge.messages import FrameSettings
 from skills.vocabulary import SkillToken, action_mask, token_index, vocabulary, vocabulary_fingerprint
 
 RECENT = 5
+DEFAULT_STUCK_AFTER = 40   # decisions with no milestone and no inventory change before an episode ends as stuck
+TICKS_PER_S = 20           # Minecraft's game ticks per second at speed 1
+# The fastest game clock the 2-core machine keeps up with while a bot plays (`run_agent.py bench world`): the
+# default of the commands that play for data rather than for people to watch.
+FAST_SPEED = 8.0
 
 Step = tuple[dict[str, Any], float, bool, bool, dict[str, Any]]
 
@@ -64,6 +76,8 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         render_mode: str | None = None,
         username: str = "larm",
         record_labels: bool = False,
+        speed: float = 1.0,
+        stuck_after: int | None = DEFAULT_STUCK_AFTER,
     ) -> None:
         super().__init__()
         self.task = get_task(task) if isinstance(task, str) else task
@@ -74,6 +88,12 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         if frame_source not in ("request", "stream"):
             raise ValueError(f"frame_source must be 'request' or 'stream', got {frame_source!r}")
         self.frame_source = frame_source
+        self.speed = check_speed(speed)
+        if server is not None and self.speed != 1.0:
+            raise ValueError("speed sets the embedded world's clock; a user's server runs at its own speed")
+        if stuck_after is not None and (isinstance(stuck_after, bool) or int(stuck_after) < 1):
+            raise ValueError(f"stuck_after must be a positive number of decisions or None, got {stuck_after!r}")
+        self.stuck_after = None if stuck_after is None else int(stuck_after)
         # 'request': one frame rendered after each step (no stream); 'stream': the latest streamed frame.
         self.frames = frames or FrameSettings(fps=0 if frame_source == "request" else 10)
         if frame_source == "stream" and self.frames.fps <= 0:
@@ -104,6 +124,8 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         self.steps = 0
         self.episode_return = 0.0
         self.seed_used: int | None = None
+        self.unchanged = 0                      # decisions in a row with no milestone and no inventory change
+        self._clock0 = (0.0, 0)                 # (monotonic s, game tick) at reset
 
     # ---------------------------------------------------------------------------------- lifecycle
 
@@ -111,7 +133,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         stack = contextlib.ExitStack()
         try:
             self.world = stack.enter_context(launch(seed=seed, server=self.server, assists=self.assists,
-                                                    frames=self.frames, username=self.username))
+                                                    frames=self.frames, username=self.username, speed=self.speed))
             self.client = self.world.connect(self.frames)
             stack.callback(self._close_client)
         except BaseException:
@@ -127,9 +149,13 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
 
     def _stop_world(self) -> None:
         stack, self._world_stack = self._world_stack, None
-        if stack is not None:
-            stack.close()
-        self.world, self.client = None, None
+        try:
+            if stack is not None:
+                stack.close()
+        except NodeProcessError:
+            pass  # the server or the bridge had died: the step that saw it ended the episode as lost
+        finally:
+            self.world, self.client = None, None
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
               ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -147,7 +173,10 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         self.steps = 0
         self.episode_return = 0.0
         self.recent = []
+        self.unchanged = 0
+        observed_at = time.monotonic()   # the state (and its tick) is read first, the frame after
         self._observe_both()
+        self._clock0 = (observed_at, int(self.state.get("tick", 0)))
         self.reward_fn.reset(self.state)
         return self._obs(self._text()), self._info(result=None, events=[], new=[])
 
@@ -178,6 +207,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         runs too, and an unknown one comes back as a failed result (info["in_vocabulary"] says which)."""
         if self.client is None:
             raise RuntimeError("call reset() before step()")
+        inventory_before = dict(self.state.get("inventory") or {})
         t0 = time.perf_counter()
         result = self.client.run_skill(token, args, deadline_ms=self.deadline_for(token))
         t1 = time.perf_counter()
@@ -196,14 +226,21 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         step_reward = self.reward_fn.step(self.state, result_dict, events)
         self.steps += 1
         self.episode_return += step_reward.reward
+        changed = bool(step_reward.new_milestones) or dict(self.state.get("inventory") or {}) != inventory_before
+        self.unchanged = 0 if changed else self.unchanged + 1
+        stuck = self.stuck_after is not None and self.unchanged >= self.stuck_after
         terminated = step_reward.success
-        truncated = not terminated and lost is not None
+        truncated = not terminated and (lost is not None or stuck)
         info = self._info(result_dict, events, step_reward.new_milestones)
         info.update(token=token, args=None if args is None else dict(args), in_vocabulary=token in self._index,
                     timings={"skill_s": t1 - t0, "observe_s": observe_s, "frame_s": frame_s})
         if lost is not None:
             info["lost"] = lost
             info["truncated_reason"] = f"world lost: {lost}"
+        elif stuck and not terminated:
+            info["stuck"] = True
+            info["truncated_reason"] = (f"stuck: {self.unchanged} decisions in a row brought no milestone and no "
+                                        "change of the inventory")
         return self._obs(self._text(events)), float(step_reward.reward), bool(terminated), bool(truncated), info
 
     def _lost_reason(self) -> str | None:
@@ -275,6 +312,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
             "milestones": list(new), "milestones_achieved": list(self.reward_fn.achieved),
             "success": self.reward_fn.succeeded, "step": self.steps, "episode_return": self.episode_return,
             "seed": self.seed_used, "task": self.task.name, "assists_used": self.assists_used(),
+            "clock": self.clock_report(),
         }
         if self.labels is not None:
             info["labels"] = self.labels
@@ -291,6 +329,19 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         return {"task": self.task.name,
                 "vocabulary": {"size": len(self.vocab), "fingerprint": vocabulary_fingerprint(self.vocab)},
                 "frames": self.frames.to_dict(), "frame_source": self.frame_source, **self.world.metadata()}
+
+    def clock_report(self) -> dict[str, Any]:
+        """The game clock asked for and what the machine achieved since reset: game ticks per real second, and
+        whether that is within 10% of the speed asked (a machine that cannot keep up is never silently wrong)."""
+        t0, tick0 = self._clock0
+        wall = time.monotonic() - t0 if t0 else 0.0
+        ticks = int(self.state.get("tick", tick0)) - tick0 if self.state else 0
+        report: dict[str, Any] = {"speed": self.speed, "ticks": ticks, "wall_s": round(wall, 2)}
+        if wall >= 1.0 and self.server is None:
+            achieved = ticks / wall
+            report.update(ticks_per_s=round(achieved, 1), achieved_speed=round(achieved / TICKS_PER_S, 2),
+                          keeps_up=achieved >= 0.9 * TICKS_PER_S * self.speed)
+        return report
 
     def assists_used(self) -> list[dict[str, Any]]:
         """Every use of an assist in the current world so far."""

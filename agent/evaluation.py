@@ -7,6 +7,7 @@ game ticks of a tier are counted from the episode's start to the first state tha
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
@@ -41,6 +42,7 @@ class EpisodeReport:
     session: str | None = None
     assists_used: list[dict[str, Any]] = field(default_factory=list)
     decisions_per_s: float = 0.0
+    clock: dict[str, Any] = field(default_factory=dict)   # game clock asked for and achieved (MinecraftEnv)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,6 +88,11 @@ def run_episode(env: gym.Env[dict[str, Any], Any], policy: Policy, seed: int | N
     report.decisions_per_s = round(report.steps / decide_s, 1) if decide_s > 0 else 0.0
     report.session = info.get("session")
     report.assists_used = list(info.get("assists_used") or [])
+    report.clock = dict(info.get("clock") or {})
+    if report.clock.get("keeps_up") is False:
+        progress(f"seed {report.seed}: warning: the machine did not keep up with speed {report.clock['speed']:g}: "
+                 f"{report.clock['achieved_speed']:g} times real time achieved ({report.clock['ticks_per_s']} "
+                 "ticks per second achieved)")
     return report
 
 
@@ -96,6 +103,16 @@ def _note_tiers(report: EpisodeReport, state: dict[str, Any], tick0: int, starte
             report.tiers[name] = TierReached(ticks=int(state.get("tick", tick0)) - tick0,
                                              wall_s=round(time.monotonic() - started, 1), step=step)
             progress(f"seed {report.seed}: tier {name} reached at step {step}")
+
+
+def end_kind(end: str) -> str:
+    """'task done', 'policy finished', or the kind of truncation: 'stuck', 'world lost', 'step limit'."""
+    if end.startswith("lost: "):   # a world or worker lost on the rollout workers (agent/rollout.py)
+        return "world lost"
+    if not end.startswith("truncated: "):
+        return end
+    reason = end.removeprefix("truncated: ")
+    return "stuck" if reason.startswith("stuck") else "world lost" if reason.startswith("world lost") else reason
 
 
 def summarize(reports: list[EpisodeReport]) -> dict[str, Any]:
@@ -115,5 +132,6 @@ def summarize(reports: list[EpisodeReport]) -> dict[str, Any]:
         "tiers": tiers,
         "median_steps": statistics.median(r.steps for r in reports) if reports else None,
         "deaths": sum(r.deaths for r in reports),
+        "ends": dict(Counter(end_kind(r.end) for r in reports)),
         "assists_used": sum(len(r.assists_used) for r in reports),
     }

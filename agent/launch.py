@@ -77,6 +77,7 @@ class World:
     server: str                      # HOST:PORT of the Minecraft server
     embedded: bool                   # True: a fresh embedded world started by launch()
     seed: int | None                 # the embedded world's seed (None on a user's server)
+    speed: float                     # the game clock, K times real time (1 on a user's server)
     assists: tuple[str, ...]
     username: str
     frames: FrameSettings
@@ -91,7 +92,8 @@ class World:
 
     def metadata(self) -> dict[str, Any]:
         """JSON-ready facts for a session's metadata.json (the token is left out)."""
-        return {"server": self.server, "embedded": self.embedded, "seed": self.seed, "assists": list(self.assists),
+        return {"server": self.server, "embedded": self.embedded, "seed": self.seed, "speed": self.speed,
+                "assists": list(self.assists),
                 "username": self.username, "frames": self.frames.to_dict(), "versions": self.versions}
 
     def assist_events(self) -> list[dict[str, Any]]:
@@ -109,10 +111,12 @@ class World:
 @contextlib.contextmanager
 def launch(seed: int | None = None, server: str | None = None, assists: Iterable[str] = (),
            frames: FrameSettings | None = None, username: str = "larm", server_timeout: float = 90.0,
-           bridge_timeout: float = 120.0) -> Iterator[World]:
+           bridge_timeout: float = 120.0, speed: float = 1.0) -> Iterator[World]:
     """Start a fresh embedded world (seed None: a random one) or use `server` ("HOST:PORT"), then the bridge.
 
-    Assists exist only on the embedded server; asking for them with `server` is an error.
+    Assists exist only on the embedded server; asking for them with `server` is an error. `speed`: the game
+    clock of the embedded world and of the bot, K times real time; a user's server runs at its own speed, so
+    there the bot keeps real time.
     """
     assists = tuple(assists)
     frames = frames or FrameSettings()
@@ -122,12 +126,14 @@ def launch(seed: int | None = None, server: str | None = None, assists: Iterable
             raise ValueError("assists are flags of the embedded server; they cannot be used with --server")
         if seed is not None:
             raise ValueError("a seed chooses an embedded world; it cannot be used with --server")
+        if speed != 1.0:
+            raise ValueError("--speed sets the embedded world's clock; a user's server (--server) runs at its own speed")
     with contextlib.ExitStack() as stack:
         embedded: EmbeddedServer | None = None
         info: ServerInfo | None = None
         if server is None:
             seed = secrets.randbelow(2**31 - 1) + 1 if seed is None else int(seed)
-            embedded = EmbeddedServer(seed=seed, assists=assists, startup_timeout=server_timeout)
+            embedded = EmbeddedServer(seed=seed, assists=assists, startup_timeout=server_timeout, speed=speed)
             info = stack.enter_context(embedded).info
             assert info is not None
             address = f"{info.host}:{info.port}"
@@ -135,12 +141,13 @@ def launch(seed: int | None = None, server: str | None = None, assists: Iterable
             address = server
         bridge = BridgeProcess(address, username=username, startup_timeout=bridge_timeout,
                                extra_args=["--fps", str(int(frames.fps)), "--width", str(frames.width),
-                                           "--height", str(frames.height)])
+                                           "--height", str(frames.height)]
+                               + (["--speed", repr(float(speed))] if speed != 1.0 else []))
         bridge_info = stack.enter_context(bridge).info
         assert bridge_info is not None
         yield World(
             url=bridge_info.url, token=bridge_info.token, server=address, embedded=embedded is not None,
-            seed=(info.seed if info else None), assists=assists, username=bridge_info.username, frames=frames,
+            seed=(info.seed if info else None), speed=float(speed), assists=assists, username=bridge_info.username, frames=frames,
             versions=versions(), server_info=info, bridge=bridge, embedded_server=embedded,
         )
 

@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 from agent.evaluation import EpisodeReport, run_episode, summarize
 from agent.policies import Policy
 from agent.registration import make_env
+from agent.seeds import seed_range_name
 
 DEFAULT_RECORD_DIR = Path("sessions")
 
@@ -26,13 +27,18 @@ def _progress(quiet: bool) -> Callable[[str], None]:
 
 
 def play(task: str, policy: Policy, policy_meta: Mapping[str, Any], seed: int | None, server: str | None,
-         record: str | None, max_steps: int, assists: list[str], as_json: bool, record_labels: bool = False) -> int:
-    """One episode of `policy` (policy_meta: who decides, for the session's metadata); exit 0 on success."""
+         record: str | None, max_steps: int, assists: list[str], as_json: bool, record_labels: bool = False,
+         env_options: Mapping[str, Any] | None = None) -> int:
+    """One episode of `policy` (policy_meta: who decides, for the session's metadata); exit 0 on success.
+    env_options: more MinecraftEnv options (speed, stuck_after)."""
     env = make_env(task=task, server=server, assists=assists, max_steps=max_steps,
-                   record_dir=record or DEFAULT_RECORD_DIR, policy=policy_meta, record_labels=record_labels)
+                   record_dir=record or DEFAULT_RECORD_DIR, policy=policy_meta, record_labels=record_labels,
+                   **dict(env_options or {}))
     say = _progress(False)
     where = server or f"a fresh embedded world (seed {seed if seed is not None else 'random'})"
-    say(f"playing {task} with the {policy.name} policy on {where}; recording to {record or DEFAULT_RECORD_DIR}/")
+    speed = dict(env_options or {}).get("speed", 1.0)
+    clock = f" at {speed:g} times real time" if speed != 1.0 else ""
+    say(f"playing {task} with the {policy.name} policy on {where}{clock}; recording to {record or DEFAULT_RECORD_DIR}/")
     try:
         report = run_episode(env, policy, seed, progress=say)
     finally:
@@ -43,28 +49,75 @@ def play(task: str, policy: Policy, policy_meta: Mapping[str, Any], seed: int | 
 
 def evaluate(task: str, policies: Callable[[int], Policy], policy_meta: Mapping[str, Any], seeds: int,
              seed_start: int, record: str | None, max_steps: int, as_json: bool, quiet: bool,
-             record_labels: bool = False) -> int:
-    """The evaluation protocol: one episode per seed, each with a policy from policies(seed)."""
+             record_labels: bool = False, env_options: Mapping[str, Any] | None = None, workers: int = 1,
+             ray_address: str | None = None) -> int:
+    """The evaluation protocol: one episode per seed, each with a policy from policies(seed); env_options:
+    more MinecraftEnv options (speed, stuck_after). workers > 1 or a ray_address: the episodes run on that many
+    worlds at once (agent/rollout.py; policies must then be picklable: it is called in the workers)."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
     say = _progress(quiet)
-    reports: list[EpisodeReport] = []
-    for seed in range(seed_start, seed_start + seeds):
-        agent = policies(seed)
-        env = make_env(task=task, max_steps=max_steps, record_dir=record or DEFAULT_RECORD_DIR, policy=policy_meta,
-                       record_labels=record_labels)
-        say(f"episode {len(reports) + 1}/{seeds}: seed {seed}")
-        try:
-            report = run_episode(env, agent, seed, progress=say)
-        finally:
-            env.close()
-        reports.append(report)
-        say(f"seed {seed}: {'success' if report.success else 'no success'} ({report.end}); tiers {', '.join(report.tiers) or 'none'}; {report.wall_s:.0f} s")
-    summary = {"task": task, "policy": policy_meta["name"], "seeds": list(range(seed_start, seed_start + seeds)),
+    seed_list = list(range(seed_start, seed_start + seeds))
+    options = {"task": task, "max_steps": max_steps, "record_dir": record or DEFAULT_RECORD_DIR,
+               "policy": policy_meta, "record_labels": record_labels, **dict(env_options or {})}
+    if workers == 1 and ray_address is None:
+        reports = _episodes_in_process(seed_list, policies, options, say)
+    else:
+        reports = _episodes_on_workers(seed_list, policies, options, workers, ray_address, say)
+    ranges = sorted({seed_range_name(s) for s in seed_list})
+    if ranges != ["evaluation"]:
+        say(f"note: seeds {seed_start}..{seed_list[-1]} are not all evaluation seeds (agent/seeds.py): a result on "
+            "seeds a policy may have been developed or trained on is a smoke test, not a held-out figure")
+    summary = {"task": task, "policy": policy_meta["name"], "seeds": seed_list, "seed_ranges": ranges,
+               "speed": options.get("speed", 1.0), "workers": workers,
                "assists": [], **summarize(reports), "episodes_detail": [r.to_json() for r in reports]}
     if as_json:
         print(json.dumps(summary, default=str))
     else:
         _print_summary(summary)
     return 0
+
+
+def _episodes_in_process(seeds: list[int], policies: Callable[[int], Policy], env_options: Mapping[str, Any],
+                         say: Callable[[str], None]) -> list[EpisodeReport]:
+    """One world at a time, in this process (no Ray)."""
+    reports: list[EpisodeReport] = []
+    for seed in seeds:
+        agent = policies(seed)
+        env = make_env(**env_options)
+        say(f"episode {len(reports) + 1}/{len(seeds)}: seed {seed}")
+        try:
+            report = run_episode(env, agent, seed, progress=say)
+        finally:
+            env.close()
+        reports.append(report)
+        _say_done(report, say)
+    return reports
+
+
+def _episodes_on_workers(seeds: list[int], policies: Callable[[int], Policy], env_options: Mapping[str, Any],
+                         workers: int, ray_address: str | None, say: Callable[[str], None]) -> list[EpisodeReport]:
+    """Up to `workers` worlds at once on Ray (this machine's capacity caps a local run, with a warning; a
+    cluster's caps a joined one); the reports in seed order."""
+    from agent.rollout import RolloutPool, fit_workers
+
+    if ray_address is None:
+        workers, warning = fit_workers(workers)
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
+    with RolloutPool(min(workers, len(seeds)), env_options, ray_address=ray_address,
+                     warn=lambda m: print(f"warning: {m}", file=sys.stderr, flush=True)) as pool:
+        reports: list[EpisodeReport] = []
+        for report in pool.run(seeds, policies, progress=say):
+            reports.append(report)
+            _say_done(report, say)
+    order = {seed: i for i, seed in enumerate(seeds)}
+    return sorted(reports, key=lambda r: order.get(r.seed, len(seeds)) if r.seed is not None else len(seeds))
+
+
+def _say_done(report: EpisodeReport, say: Callable[[str], None]) -> None:
+    say(f"seed {report.seed}: {'success' if report.success else 'no success'} ({report.end}); "
+        f"tiers {', '.join(report.tiers) or 'none'}; {report.wall_s:.0f} s")
 
 
 def _print_episode(report: EpisodeReport, as_json: bool) -> None:
@@ -87,3 +140,6 @@ def _print_summary(summary: dict[str, Any]) -> None:
         ticks = "-" if row["median_ticks"] is None else f"{row['median_ticks']:.0f}"
         wall = "-" if row["median_wall_s"] is None else f"{row['median_wall_s']:.0f}"
         print(f"{tier:18s} {row['successes']:>4d}/{row['episodes']:<5d} {ticks:>13s} {wall:>14s}")
+    ends = ", ".join(f"{n} {kind}" for kind, n in sorted(summary["ends"].items()))
+    print(f"episodes ended: {ends}; seeds {summary['seeds'][0]}..{summary['seeds'][-1]} "
+          f"({'/'.join(summary['seed_ranges'])} range); game clock {summary['speed']:g}x, {summary['workers']} worker(s)")

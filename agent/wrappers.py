@@ -58,7 +58,8 @@ class RecordSession(gym.Wrapper[Obs, Any, Obs, Any]):
     metadata (MinecraftEnv.session_metadata(), the episode number and `session_info`, e.g. policy and max_steps).
 
     info["session"] is the episode's folder. An episode's recording ends with the episode (end_reason
-    success, lost or max_steps), at the next reset (reset) or at close() (close).
+    success, lost, stuck or max_steps), at the next reset (reset) or at close() (close); its metadata then
+    holds the game clock asked for and achieved (MinecraftEnv.clock_report()).
     """
 
     def __init__(self, env: gym.Env[Obs, Any], root: str | Path, session_info: Mapping[str, Any] | None = None) -> None:
@@ -96,7 +97,8 @@ class RecordSession(gym.Wrapper[Obs, Any, Obs, Any]):
                                    truncated=truncated, lost=info.get("lost"))
             self._last_info = info
             if terminated or truncated:
-                self._close(reason="success" if terminated else ("lost" if info.get("lost") else "max_steps"))
+                self._close(reason="success" if terminated else ("lost" if info.get("lost") else
+                                                                  "stuck" if info.get("stuck") else "max_steps"))
         self._decided_on = obs["text"]
         if self.folder is not None:
             info["session"] = str(self.folder)
@@ -127,4 +129,4 @@ class RecordSession(gym.Wrapper[Obs, Any, Obs, Any]):
         last = self._last_info
         recorder.close(end_reason=reason, episode_return=last["episode_return"], success=last["success"],
                        milestones_achieved=list(last["milestones_achieved"]),
-                       assists_used=self.minecraft.assists_used())
+                       assists_used=self.minecraft.assists_used(), clock=self.minecraft.clock_report())

@@ -245,7 +245,9 @@ class BridgeClient:
             except BridgeError as err:
                 return SkillResult.failure(sid, token, "disconnected", err.message, wall())
             try:
-                return await asyncio.wait_for(asyncio.shield(pending.future), deadline_ms / 1000 + margin_s)
+                # deadline_ms is game time: the bridge's clock runs welcome.speed times faster than real time
+                real_deadline_s = deadline_ms / 1000 / self.welcome.speed
+                return await asyncio.wait_for(asyncio.shield(pending.future), real_deadline_s + margin_s)
             except asyncio.TimeoutError:
                 pass
             try:

@@ -20,7 +20,7 @@ PROTOCOL_VERSION = 1
 
 SKILL_ERROR_KINDS = (
     "cancelled", "deadline", "disconnected", "died", "missing_items", "missing_tool", "not_found", "unreachable",
-    "failed",
+    "failed", "internal",
 )
 PROTOCOL_ERROR_KINDS = (
     "malformed_json", "too_large", "bad_request", "unknown_type", "unknown_skill", "bad_arguments", "busy",
@@ -381,6 +381,7 @@ class Welcome:
     connected: bool
     frames: FrameSettings
     verbs: list[VerbInfo]
+    speed: float = 1.0               # the game clock's speed: deadlines and wall_ms are game milliseconds
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -392,8 +393,15 @@ class Welcome:
             connected=bool(d.get("connected", True)),
             frames=FrameSettings.from_dict(_obj(d, "frames", p), f"{p}.frames") if "frames" in d else FrameSettings(),
             verbs=[VerbInfo.from_dict(v, f"{p}.verbs[{i}]") for i, v in enumerate(d.get("verbs") or [])],
+            speed=_speed(d.get("speed", 1.0)),
             raw=dict(d),
         )
+
+
+def _speed(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1000:
+        raise ProtocolError(f"welcome.speed must be a number above 0, got {value!r}")
+    return float(value)
 
 
 @dataclass(frozen=True)

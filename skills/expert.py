@@ -4,12 +4,16 @@ It plans over minecraft-data's recipe graph (what to craft from what, which pick
 little world knowledge (where things are: logs and sugar cane on the surface, iron around y 16, diamonds
 and lava deep down, water on the surface). It keeps no plan between decisions: every decision is made
 again from the state, so a failed skill, a death or a lost item simply leads to a different next token.
-What it remembers are failures, to change strategy (explore, dig deeper, go back up) when a skill keeps
-failing.
+What it remembers are failures, to change strategy when a skill keeps failing: every skill kind has a
+ladder of other things to do first, chosen by the skill and the error it last failed with (gather what a
+missing_items names, search elsewhere for what was not found, move to open ground or dig out when boxed
+in), climbed one rung per further failure and started again from the bottom when it runs out, so the same
+failing decision is never repeated more than RETRIES times in a row.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -64,12 +68,25 @@ FUEL_ITEMS = {name: fuel_ticks(name) / COOK_TICKS
 EDIBLE = ["cooked_beef", "cooked_porkchop", "bread", "cooked_mutton", "beef", "porkchop", "mutton", "apple", "carrot", "baked_potato"]
 SURFACE_Y = 55  # at or above: on (or near) the surface
 HUNGRY = 8
+RETRIES = 2  # failures of one token in a row before the expert changes strategy for it
+SKIP_DECISIONS = 10  # a chore (eat, drop) that keeps failing is left alone for this many decisions
+STATION_VERBS = ("craft", "smelt", "enchant", "place")  # skills that use (and may place) a work station
+
+# What a skill's error message names as missing (skills/verbs/*.js, skills/lib/stations.js).
+MISSING_INGREDIENT = re.compile(r"(\d+) ([a-z0-9_]+) \(have (\d+), need (\d+)\)")  # craft
+MISSING_STATION = re.compile(r"no ([a-z_]+) within \d+ blocks and none in the inventory")  # ensureStation
+SMELT_INPUT = re.compile(r"smelting (\d+) [a-z_]+ needs")  # smelt: too little input
+NONE_HELD = re.compile(r"no ([a-z_]+) (?:left )?in the inventory")  # place, enchant, eat
 
 
 @dataclass
 class ExpertMemory:
     failures: Counter = field(default_factory=Counter)  # consecutive failures per token
     attempts: Counter = field(default_factory=Counter)
+    errors: dict[str, tuple[str, str]] = field(default_factory=dict)  # last error (kind, message) per token
+    recoveries: Counter = field(default_factory=Counter)  # changes of strategy per token since it last worked
+    failed_at: dict[str, int] = field(default_factory=dict)  # decision number of each token's last failure
+    decisions: int = 0
     explored: int = 0
 
 
@@ -87,12 +104,14 @@ class ExpertPlanner:
         """The next (token, args), or None when the target is reached."""
         if self.done(state):
             return None
+        self.memory.decisions += 1
         inv = Counter(state.get("inventory", {}))
         junk = max(JUNK, key=lambda name: inv[name])
-        if inv[junk] > 3 * 64:  # digging piles up stone: free the slots before the inventory fills
+        # digging piles up stone: free the slots before the inventory fills
+        if inv[junk] > 3 * 64 and not self._skipping(f"drop:{junk}"):
             return (f"drop:{junk}", {"keep": 64})
         if state.get("food", 20) <= HUNGRY:
-            food = next((f for f in EDIBLE if inv[f]), None)
+            food = next((f for f in EDIBLE if inv[f] and not self._skipping(f"eat:{f}")), None)
             if food:
                 return (f"eat:{food}", {})
         for stage in self._stages():
@@ -110,11 +129,17 @@ class ExpertPlanner:
 
     def record(self, token: str, result: dict[str, Any]) -> None:
         """Learn from a skill's result: consecutive failures per token change the strategy."""
-        self.memory.attempts[token] += 1
+        memory = self.memory
+        memory.attempts[token] += 1
         if result.get("ok"):
-            self.memory.failures[token] = 0
-        else:
-            self.memory.failures[token] += 1
+            memory.failures[token] = 0
+            memory.recoveries[token] = 0
+            memory.errors.pop(token, None)
+            return
+        memory.failures[token] += 1
+        error = result.get("error") or {}
+        memory.errors[token] = (str(error.get("kind") or "failed"), str(error.get("message") or ""))
+        memory.failed_at[token] = memory.decisions
 
     # ---- stages of the tech tree ----------------------------------------------------------------------
     def _stages(self) -> list["Stage"]:
@@ -293,28 +318,120 @@ class ExpertPlanner:
         return wanted if _near(state, wanted) or not any(_near(state, log) for log in LOGS) else max(LOGS, key=lambda n: _count(state, n))
 
     # ---- getting unstuck -----------------------------------------------------------------------------
+    def _skipping(self, token: str) -> bool:
+        """A chore that failed RETRIES times in a row rests for SKIP_DECISIONS decisions: the tree goes on."""
+        m = self.memory
+        return m.failures[token] >= RETRIES and m.decisions - m.failed_at.get(token, 0) < SKIP_DECISIONS
+
     def _unstick(self, action: Action, state: dict) -> Action:
+        """`action`, or, when its token failed RETRIES times in a row, the next rung of its recovery ladder.
+
+        After a change of strategy the token gets one more try; if that fails too, the next rung comes. A rung
+        whose own token keeps failing is passed over; when the ladder is climbed, it starts again (each rung
+        moves the bot or changes its inventory, so the state the token fails in is never the same for long).
+        """
         token = action[0]
-        fails = self.memory.failures[token]
-        if fails < 2:
+        memory = self.memory
+        if memory.failures[token] < RETRIES:
             return action
-        # The same skill failed twice in a row: move somewhere else first.
-        if token.startswith("mine:") or token.startswith("kill:") or token.startswith("fill_bucket") or token == "make_obsidian":
-            block = token.split(":", 1)[-1]
-            band = next((b for item, (blk, b) in MINED.items() if blk == block), None)
-            if token == "make_obsidian":  # lava lies deep: look around down there, never on the surface
-                self.memory.failures[token] = 0
-                return ("dig_down:-54", {}) if _y(state) > -40 else ("explore", {"distance": 32})
-            if band is not None and _y(state) > -50 and self.memory.failures[f"dig_down:{_deeper(state)}"] < 2:
-                return (f"dig_down:{_deeper(state)}", {})
-            if band is None and _y(state) < SURFACE_Y - 10 and self.memory.failures["surface"] < 2:
-                return ("surface", {})
-            self.memory.failures[token] = 0
-            return ("explore", {"distance": 48})
-        if token.startswith("dig_down") or token == "surface":
-            self.memory.failures[token] = 0
-            return ("explore", {"distance": 32})
-        return action
+        kind, message = memory.errors.get(token, ("failed", ""))
+        ladder = [a for a in self._recoveries(token, kind, message, state)
+                  if a is not None and a[0] != token and memory.failures[a[0]] < RETRIES]
+        if not ladder:  # every way out failed too: move anyhow rather than repeat the failing token
+            ladder = [a for a in self._moves(state) if a[0] != token] or [action]
+        rung = memory.recoveries[token] % len(ladder)
+        memory.recoveries[token] += 1
+        memory.failures[token] = RETRIES - 1
+        return ladder[rung]
+
+    def _recoveries(self, token: str, kind: str, message: str, state: dict) -> list[Action | None]:
+        """What to do instead of `token` after it failed with (kind, message), first choice first."""
+        verb, _, target = token.partition(":")
+        inv = Counter(state.get("inventory", {}))
+        moves = self._moves(state)
+        if kind in ("missing_items", "missing_tool") or (verb == "enchant" and "XP level" in message):
+            return [self._gather_missing(verb, target, message, state, inv), *moves]
+        if verb in ("mine", "kill", "collect", "fill_bucket"):
+            return [*self._search_elsewhere(verb, target, state), *moves]
+        if verb == "make_obsidian":  # lava lies deep: look around down there, never on the surface
+            if _y(state) > -40:
+                return [("dig_down:-54", {}), *moves]
+            deeper = [(f"dig_down:{_deeper(state)}", {})] if _y(state) > -56 else []
+            return [("explore", {"distance": 32}), *deeper, ("surface", {}), ("explore", {"distance": 48})]
+        if verb == "explore":  # blocked in every direction: dig out, up or down
+            return [*self._dig_out(state), ("explore", {"distance": 16})]
+        if verb == "dig_down":  # a staircase elsewhere may get past what stopped this one
+            return [("explore", {"distance": 32}), *moves[1:]]
+        if verb == "surface":
+            return [("explore", {"distance": 32}), *self._dig_out(state)]
+        if verb in STATION_VERBS:
+            # No room for the station, or it cannot be reached or used: open ground, then a fresh station.
+            station = {"craft": "crafting_table", "smelt": "furnace", "enchant": "enchanting_table"}.get(verb)
+            fresh = self.obtain(station, inv[station] + 1, state, Counter(inv)) if station and station != "enchanting_table" else None
+            return [moves[0], fresh, *moves[1:]]
+        return moves
+
+    def _moves(self, state: dict) -> list[Action]:
+        """Going somewhere else: a short walk to open ground, a long one, and out from underground."""
+        moves: list[Action] = [("explore", {"distance": 16}), ("explore", {"distance": 48})]
+        if _y(state) < SURFACE_Y - 10:
+            moves.append(("surface", {}))
+        return moves
+
+    def _dig_out(self, state: dict) -> list[Action]:
+        """Out of a place the bot cannot walk away from: climb to the sky, or a staircase down and away."""
+        out: list[Action] = []
+        if _y(state) < SURFACE_Y - 10:
+            out.append(("surface", {}))
+        if _y(state) > -50 and _has_tier(Counter(state.get("inventory", {})), "wooden_pickaxe"):
+            out.append((f"dig_down:{int(max(-58, _y(state) - 8))}", {}))
+        return out
+
+    def _search_elsewhere(self, verb: str, target: str, state: dict) -> list[Action]:
+        """Where else a thing that was not found (or not reached) may be: deeper for ores, up for the rest."""
+        band = next((b for _, (blk, b) in MINED.items() if blk == target), None) if verb == "mine" else None
+        out: list[Action] = []
+        if band is not None and _y(state) > -50:
+            out.append((f"dig_down:{_deeper(state)}", {}))
+        if band is None and _y(state) < SURFACE_Y - 10:  # logs, sugar cane, cows and water live up there
+            out.append(("surface", {}))
+        out.append(("explore", {"distance": 48}))
+        return out
+
+    def _gather_missing(self, verb: str, target: str, message: str, state: dict, inv: Counter) -> Action | None:
+        """Gather what the error says is missing, beyond what the observed inventory suggests (it was wrong)."""
+        wants: list[tuple[str, int]] = []
+        for name, have, need in ((m[2], int(m[3]), int(m[4])) for m in MISSING_INGREDIENT.finditer(message)):
+            wants.append((name, inv[name] + max(1, need - have)))
+        if station := MISSING_STATION.search(message):
+            wants.append((station[1], inv[station[1]] + 1))
+        if verb == "smelt" and "fuel" in message:
+            for ore in ("coal_ore", "deepslate_coal_ore"):
+                if _near(state, ore):
+                    return self.mine_block(ore, 2, state, inv)
+            planks = self._planks_kind(state, inv)
+            wants.append((planks, inv[planks] + 4))
+        elif verb == "smelt" and (smelt := SMELT_INPUT.search(message)) and target in SMELTED:
+            wants.append((SMELTED[target], inv[SMELTED[target]] + int(smelt[1])))
+        if verb == "enchant" and ("lapis" in message or "XP level" in message):
+            for ore in ("lapis_ore", "deepslate_lapis_ore", "coal_ore", "deepslate_coal_ore", "redstone_ore", "deepslate_redstone_ore"):
+                if _near(state, ore):  # mining ores gives the XP an enchantment costs
+                    return self.mine_block(ore, 1, state, inv)
+            wants.append(("lapis_lazuli", inv["lapis_lazuli"] + 3))
+        if verb == "fill_bucket" and "bucket" in message:
+            wants.append(("bucket", inv["bucket"] + 1))
+        if verb in ("mine", "dig_down") and _names_a_tool(message):
+            pickaxe = min_pickaxe(target) if verb == "mine" else None
+            pickaxe = pickaxe or "wooden_pickaxe"
+            wants.append((pickaxe, inv[pickaxe] + 1))
+        if verb in ("place", "enchant") and (held := NONE_HELD.search(message)) and held[1] != "lapis_lazuli":
+            wants.append((held[1], inv[held[1]] + 1))
+        for item, count in wants:
+            if item in self.data.recipes or item in MINED or item in SMELTED or item in KILLED or item in LOGS:
+                action = self.obtain(item, count, state, Counter(inv))
+                if action:
+                    return action
+        return None
 
 
 @dataclass
@@ -349,6 +466,11 @@ def _fuel_capacity(inv: Counter) -> float:
 def _deeper(state: dict) -> int:
     """A level 16 blocks further down (ores are richer deeper), not below the bedrock layers."""
     return int(max(-58, _y(state) - 16))
+
+
+def _names_a_tool(message: str) -> bool:
+    """A missing_tool message: the block needs a pickaxe (or a better one)."""
+    return "pickaxe" in message or "needs one of" in message
 
 
 def _has_tier(inv: Counter, pickaxe: str) -> bool:

@@ -91,9 +91,10 @@ function describeVerbs () {
  * Run one parsed skill. Resolves to the protocol's skill_result fields (never rejects):
  * { ok, error, inventory_delta, ticks, wall_ms, detail }. `controller` is an AbortController whose abort
  * reason is a SkillError (cancel, deadline, disconnect, death all abort through it). `deadlineMs` defaults to
- * the verb's own deadline.
+ * the verb's own deadline. An exception other than a SkillError ends the skill with the error kind
+ * 'internal'; its stack goes to `logError` (default: stderr, which is the bridge's log).
  */
-async function runSkill (bot, parsed, { controller = new AbortController(), deadlineMs = parsed.def.deadlineMs, onProgress = () => {}, log = () => {} } = {}) {
+async function runSkill (bot, parsed, { controller = new AbortController(), deadlineMs = parsed.def.deadlineMs, onProgress = () => {}, log = () => {}, logError = stderrLog } = {}) {
   const started = Date.now()
   const tick0 = gameTicks(bot)
   const before = inventoryCounts(bot)
@@ -110,9 +111,12 @@ async function runSkill (bot, parsed, { controller = new AbortController(), dead
     // A skill that ignores its signal still ends at the deadline: the race settles first.
     detail = (await Promise.race([run, abortPromise(controller.signal)])) || {}
   } catch (err) {
-    error = err instanceof SkillError ? { kind: err.kind, message: err.message } : { kind: 'failed', message: String(err?.message || err) }
     if (controller.signal.aborted && controller.signal.reason instanceof SkillError) {
       error = { kind: controller.signal.reason.kind, message: controller.signal.reason.message }
+    } else if (err instanceof SkillError) {
+      error = { kind: err.kind, message: err.message }
+    } else {
+      error = internalError(parsed, err, logError)
     }
   } finally {
     clearTimeout(timer)
@@ -129,6 +133,28 @@ async function runSkill (bot, parsed, { controller = new AbortController(), dead
     wall_ms: Date.now() - started,
     detail
   }
+}
+
+function stderrLog (message) {
+  process.stderr.write(`[skills] ${message}\n`)
+}
+
+/** The token a parsed skill came from, e.g. 'smelt:iron_ingot'. */
+function tokenOf (parsed) {
+  return parsed.target === null || parsed.target === undefined ? parsed.def.verb : `${parsed.def.verb}:${parsed.target}`
+}
+
+/**
+ * An exception that is not a SkillError is a bug in a skill (or in a library under it), not a fact about the
+ * world: the agent gets the kind 'internal' and a message naming the skill, never the exception's own text
+ * (which means nothing to a policy and would differ between versions); the stack goes to the bridge's log.
+ */
+function internalError (parsed, err, logError) {
+  const token = tokenOf(parsed)
+  try {
+    logError(`internal error in skill ${token}: ${err?.stack || err}`)
+  } catch {}
+  return { kind: 'internal', message: `the skill ${token} stopped on an internal error (a bug in the skill, not a fact about the world); the bridge's log has the details` }
 }
 
 function abortPromise (signal) {

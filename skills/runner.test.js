@@ -50,3 +50,26 @@ test('runSkill ends a skill at the verb\'s own deadline unless given another, an
   assert.equal(bot.stopped, 2)
   assert.equal(bot.listenerCount('death') + bot.listenerCount('end'), 0)
 })
+
+test('an exception that is not a SkillError ends the skill as internal, naming the skill; its stack goes to the log, not to the agent', { timeout: 10000 }, async () => {
+  const bot = Object.assign(new EventEmitter(), { clearControlStates () {} })
+  const buggy = { verb: 'smelt', run: async () => { const furnace = undefined; return furnace.inputItem() } }
+  const logged = []
+  const result = await runSkill(bot, { def: buggy, target: 'iron_ingot', args: {} }, { deadlineMs: 5000, logError: m => logged.push(m) })
+  assert.equal(result.ok, false)
+  assert.equal(result.error.kind, 'internal')
+  assert.match(result.error.message, /smelt:iron_ingot/)
+  assert.doesNotMatch(result.error.message, /Cannot read properties|undefined|TypeError/)
+  assert.equal(logged.length, 1)
+  assert.match(logged[0], /internal error in skill smelt:iron_ingot: TypeError: Cannot read properties of undefined/)
+  assert.match(logged[0], /runner\.test\.js:\d+/, 'the stack is logged')
+  const { SkillError } = require('./lib/errors')
+  const typed = { verb: 'craft', run: async () => { throw new SkillError('missing_items', 'no sticks') } }
+  const kept = await runSkill(bot, { def: typed, target: 'wooden_pickaxe', args: {} }, { deadlineMs: 5000, logError: m => logged.push(m) })
+  assert.deepEqual(kept.error, { kind: 'missing_items', message: 'no sticks' }, 'a SkillError keeps its kind and message')
+  const thrown = { verb: 'explore', run: () => { throw new RangeError('boom') } } // even one that throws before its first await
+  const plain = await runSkill(bot, { def: thrown, target: null, args: {} }, { deadlineMs: 5000, logError: m => logged.push(m) })
+  assert.equal(plain.error.kind, 'internal')
+  assert.match(plain.error.message, /skill explore /)
+  assert.equal(logged.length, 2)
+})

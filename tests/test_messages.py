@@ -88,6 +88,16 @@ def test_skill_result_event_pong_error_welcome() -> None:
                        "frames": {"fps": 10, "width": 224, "height": 224, "labels": False},
                        "verbs": [{"verb": "mine", "target": "block", "description": "d", "args": {}}]})
     assert isinstance(w, Welcome) and w.frames == FrameSettings() and w.verbs[0].verb == "mine"
+    assert w.speed == 1.0   # an older bridge says nothing of its clock: real time
+
+
+def test_the_welcome_carries_the_game_clock_speed() -> None:
+    base = {"type": "welcome", "protocol": 1, "bridge": "0.1.0", "minecraft": "1.21.4", "username": "larm",
+            "server": "127.0.0.1:1", "connected": True}
+    assert parse_message({**base, "speed": 8}).speed == 8.0
+    for bad in (0, -1, "8", True, None):
+        with pytest.raises(ProtocolError, match="welcome.speed"):
+            parse_message({**base, "speed": bad})
 
 
 def test_bad_messages() -> None:

@@ -63,6 +63,7 @@ def test_eval_reports_each_tier_over_the_seeds(monkeypatch: pytest.MonkeyPatch, 
     assert (wooden["successes"], wooden["episodes"], wooden["median_ticks"]) == (3, 3, 600)  # of 300, 600, 2700
     assert summary["tiers"]["stone"]["successes"] == 0 and summary["median_steps"] == 4
     assert [e["end"] for e in summary["episodes_detail"]] == ["task done", "task done", "policy finished"]
+    assert summary["ends"] == {"task done": 2, "policy finished": 1} and summary["seed_ranges"] == ["training"]
     assert len(load_sessions(tmp_path)) == 3
 
 
@@ -75,5 +76,7 @@ def test_eval_prints_a_table_per_tier(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert lines[0] == "wooden_sword with scripted over 2 seeds (assists off): 2 successes"
     assert lines[1].split() == ["tier", "successes", "median", "ticks", "median", "wall", "s"]
     assert lines[2].split()[:3] == ["wooden", "2/2", "450"]                # median of 300 and 600
-    assert lines[3].split() == ["stone", "0/2", "-", "-"] and len(lines) == 7
+    assert lines[3].split() == ["stone", "0/2", "-", "-"] and len(lines) == 8
+    assert lines[7] == "episodes ended: 2 task done; seeds 1..2 (training range); game clock 1x, 1 worker(s)"
     assert "episode 1/2: seed 1" in err and "seed 2: success (task done); tiers wooden;" in err
+    assert "are not all evaluation seeds" in err   # seeds 1-2 are training seeds: said, not hidden

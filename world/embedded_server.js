@@ -2,8 +2,19 @@
 // The embedded world: flying-squid 1.12.0 on Minecraft 1.21.4 plus the project's survival plugins and
 // world generator. Started by the Python side (run_agent.py) or by tests, always on 127.0.0.1 unless asked.
 //
-// CLI: node world/embedded_server.js [--port 0] [--host 127.0.0.1] [--seed N] [--assist give]...
-// Prints one JSON line {"event":"ready","port":N,"seed":S} on stdout when it accepts connections.
+// CLI: node world/embedded_server.js [--port 0] [--host 127.0.0.1] [--seed N] [--assist give]... [--speed K]
+// Prints one JSON line {"event":"ready","port":N,"seed":S,"speed":K} on stdout when it accepts connections.
+// --speed K runs the world's clock K times faster than real time (world/util/game_clock.js); it is installed
+// before flying-squid loads, so that every timer of the server follows it.
+const gameClock = require('./util/game_clock')
+if (require.main === module) {
+  try {
+    gameClock.installFromArgv()
+  } catch (err) {
+    console.error(`embedded_server: ${err.message}`)
+    process.exit(2)
+  }
+}
 const path = require('path')
 const mcServer = require('flying-squid')
 const { KNOWN_ASSISTS } = require('./plugins/assists')
@@ -59,6 +70,7 @@ function parseArgs (argv) {
     else if (a === '--view-distance') args.viewDistance = Number(next())
     else if (a === '--world') args.world = next()
     else if (a === '--log') args.logging = true
+    else if (a === '--speed') args.speed = gameClock.parseSpeed(next()) // installed at start (above)
     else throw new Error(`unknown argument ${a}`)
   }
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Error(`bad --port ${args.port}`)
@@ -153,7 +165,7 @@ function main () {
   // 'ready' comes once the plugins are loaded and the socket listens: a client joining earlier is kicked.
   serv.once('ready', () => {
     const port = serv.listeningPort
-    process.stdout.write(JSON.stringify({ event: 'ready', port, seed: args.seed, version: VERSION }) + '\n')
+    process.stdout.write(JSON.stringify({ event: 'ready', port, seed: args.seed, version: VERSION, speed: gameClock.speed() }) + '\n')
   })
   const stop = () => { serv.stop().finally(() => process.exit(0)) }
   process.on('SIGTERM', stop)

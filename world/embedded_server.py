@@ -17,8 +17,24 @@ from world.node_runtime import WORLD_DIR
 
 SERVER_SCRIPT = WORLD_DIR / "embedded_server.js"
 LOOPBACK = "127.0.0.1"
+MAX_SPEED = 20.0   # the game clock's bound, as world/util/game_clock.js has it (a test checks they agree)
 
-__all__ = ["EmbeddedServer", "EmbeddedServerError", "ServerInfo", "SERVER_SCRIPT", "parse_event"]
+__all__ = ["EmbeddedServer", "EmbeddedServerError", "ServerInfo", "SERVER_SCRIPT", "parse_event", "check_speed",
+           "MAX_SPEED"]
+
+
+def check_speed(speed: object) -> float:
+    """A game clock speed K (times real time) as a float; ValueError saying why for 0, a negative, a
+    non-number or more than MAX_SPEED."""
+    try:
+        k = float(speed)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"speed must be a number above 0 (1 is real time), got {speed!r}") from None
+    if isinstance(speed, bool) or not k > 0 or k != k or k == float("inf"):
+        raise ValueError(f"speed must be a number above 0 (1 is real time), got {speed!r}")
+    if k > MAX_SPEED:
+        raise ValueError(f"speed {k:g} is above the most the game clock supports ({MAX_SPEED:g})")
+    return k
 
 
 class EmbeddedServerError(NodeProcessError):
@@ -42,9 +58,10 @@ class EmbeddedServer(NodeProcess[ServerInfo]):
     error = EmbeddedServerError
 
     def __init__(self, seed: int = 1, port: int = 0, assists: Iterable[str] = (), startup_timeout: float = 60.0,
-                 node: Path | None = None, extra_args: Iterable[str] = ()) -> None:
+                 node: Path | None = None, extra_args: Iterable[str] = (), speed: float = 1.0) -> None:
         super().__init__(startup_timeout, node)
         self.seed = seed
+        self.speed = check_speed(speed)   # the world's clock, K times real time (world/util/game_clock.js)
         self.port = port
         self.assists = tuple(assists)
         self.extra_args = tuple(extra_args)
@@ -55,6 +72,8 @@ class EmbeddedServer(NodeProcess[ServerInfo]):
         args = [str(SERVER_SCRIPT), "--host", LOOPBACK, "--port", str(self.port), "--seed", str(self.seed)]
         for assist in self.assists:
             args += ["--assist", assist]
+        if self.speed != 1.0:
+            args += ["--speed", repr(self.speed)]
         return args + list(self.extra_args)
 
     def ready_info(self, event: dict[str, Any]) -> ServerInfo:

@@ -15,7 +15,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from agent.env import FAST_SPEED
 from agent.registration import make_env
+from agent.seeds import check_training_seeds
+from world.embedded_server import check_speed
 from brain.model.cola import Cola, code_usage
 from brain.policy import input_from_observation
 from brain.training.cola_common import load_cola, save_cola
@@ -34,6 +37,15 @@ class RlSettings:
     """environment steps per PPO update (the last rollout may be shorter)"""
     record: str = ""
     """folder to record the RL episodes in ("": no recording)"""
+    world_seed: int = 100_000
+    """the first episode's world seed; episode i plays world_seed + i (agent/seeds.py: training seeds only)"""
+    allow_evaluation_seeds: bool = False
+    """let world seeds fall in the evaluation range (the report says so)"""
+    speed: float = FAST_SPEED
+    """the embedded world's game clock, K times real time"""
+
+    def __post_init__(self) -> None:
+        self.speed = check_speed(self.speed)
 
 
 @torch.no_grad()
@@ -56,8 +68,9 @@ def act(larm: Any, cola: Cola, h: torch.Tensor, mask: np.ndarray, generator: tor
 
 
 def train_latent_rl(larm: Any, cola: Cola, env: Any, steps: int, settings: PpoSettings, rollout_len: int, lr: float,
-                    seed: int, task: str, progress: Progress) -> dict[str, Any]:
+                    seed: int, task: str, progress: Progress, world_seed: int) -> dict[str, Any]:
     """PPO on π(z | h) and V(h) in a gymnasium env whose actions are skill indices. Returns the RL report.
+    `seed` seeds the sampling; episode i plays the world world_seed + i.
 
     Each observation is encoded by LARM exactly once; rollouts of `rollout_len` steps (the last may be
     shorter) are followed by one PPO update. Episodes continue across rollouts.
@@ -70,7 +83,7 @@ def train_latent_rl(larm: Any, cola: Cola, env: Any, steps: int, settings: PpoSe
     g = torch.Generator().manual_seed(seed)
     vocab = getattr(env.unwrapped, "vocab", None)
     episode = 0
-    obs, info = env.reset(seed=seed)
+    obs, info = env.reset(seed=world_seed)
     inp = input_from_observation(obs, info, task)
     h = encode_one(larm, inp)
     episode_returns: list[float] = []
@@ -108,7 +121,7 @@ def train_latent_rl(larm: Any, cola: Cola, env: Any, steps: int, settings: PpoSe
                 ret, length = 0.0, 0
                 if done_steps < steps:
                     episode += 1
-                    obs, info = env.reset(seed=seed + episode)
+                    obs, info = env.reset(seed=world_seed + episode)
                     next_inp = input_from_observation(obs, info, task)
                     h_next = encode_one(larm, next_inp)
             inp, h = next_inp, h_next
@@ -143,17 +156,19 @@ def run(options: TrainOptions, progress: Progress, env: Any | None = None) -> di
     ppo, rl = parse_settings(options.extra, options.phase, PpoSettings, RlSettings)
     if options.steps < 1:
         raise ValueError("cola-rl needs --steps >= 1 (environment steps)")
+    # at most one episode per environment step: these are all the worlds the run can play
+    check_training_seeds(range(rl.world_seed, rl.world_seed + options.steps), rl.allow_evaluation_seeds)
     start, cola = load_cola(options, "cola-bc", progress)
     if not any(h.get("phase") == "cola-bc" for h in start.meta.history):
         progress("warning: the init checkpoint has no cola-bc phase; the KL anchors to an uncloned latent policy")
     own_env = env is None
     if own_env:
-        progress(f"starting a fresh embedded world for task {rl.task} (30-60 s)")
+        progress(f"starting a fresh embedded world for task {rl.task} (seed {rl.world_seed}, speed {rl.speed:g})")
         env = make_env(task=rl.task, max_steps=rl.episode_steps, record_dir=rl.record or None,
-                       policy={"name": "larm+cola", "checkpoint": str(options.init)})
+                       policy={"name": "larm+cola", "checkpoint": str(options.init)}, speed=rl.speed)
     try:
         report = train_latent_rl(start.larm, cola, env, options.steps, ppo, rl.rollout, options.lr, options.seed,
-                                 rl.task, progress)
+                                 rl.task, progress, world_seed=rl.world_seed)
     finally:
         if own_env:
             env.close()

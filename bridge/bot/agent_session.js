@@ -6,6 +6,7 @@ const crypto = require('crypto')
 const { PROTOCOL_VERSION, ProtocolError, parseRequest, errorMessage, encodeFrame } = require('./protocol')
 const { parseSkill, runSkill, describeVerbs, SkillError, SkillInputError } = require('larm-skills/runner')
 const { gameTicks } = require('larm-skills/lib/bot_setup')
+const gameClock = require('larm-world/util/game_clock')
 
 const BRIDGE_VERSION = require('../package.json').version
 const { minecraft: MINECRAFT_VERSION } = require('larm-world/vanilla/versions.json')
@@ -84,6 +85,7 @@ class AgentSession {
       server: `${this.connection.host}:${this.connection.port}`,
       connected: this.connection.connected,
       frames: this.frames,
+      speed: gameClock.speed(), // the game clock's speed: deadlines and wall_ms are game milliseconds
       verbs: describeVerbs()
     })
     this.startStream()
@@ -119,7 +121,8 @@ class AgentSession {
     clearInterval(this.streamTimer)
     if (!this.frames.fps) return
     const frameBytes = this.frames.width * this.frames.height * (this.frames.labels ? 5 : 3)
-    this.streamTimer = setInterval(async () => {
+    // frames are for people and the agent to watch: their rate is real time whatever the game clock's speed
+    this.streamTimer = gameClock.real.setInterval(async () => {
       if (this.rendering || !this.connection.connected || !this.connection.renderer) return
       if (this.ws.bufferedAmount > MAX_BUFFERED_FRAMES * frameBytes) return // the agent is behind: drop, don't queue
       this.rendering = true

@@ -3,10 +3,21 @@
 // reads the bot's state and frames and sends it skill tokens (bridge/PROTOCOL.md).
 //
 // node bridge/bot/bridge.js --server HOST:PORT [--username larm] [--ws-host 127.0.0.1] [--ws-port 0]
-//                           [--token T] [--fps 10] [--width 224] [--height 224]
+//                           [--token T] [--fps 10] [--width 224] [--height 224] [--speed K]
 // Prints one JSON line on stdout once the websocket listens and the bot has spawned:
-//   {"event":"ready","ws_host":...,"ws_port":N,"token":"...","username":"larm"}
+//   {"event":"ready","ws_host":...,"ws_port":N,"token":"...","username":"larm","speed":K}
 // Logs go to stderr. Exit 2: bad arguments; 3: the bot could not join.
+// --speed K: the bot's clock (physics, digging, skill deadlines) runs K times faster than real time, as the
+// embedded server's does (the same K on both sides); installed before mineflayer loads.
+const gameClock = require('larm-world/util/game_clock')
+if (require.main === module) {
+  try {
+    gameClock.installFromArgv()
+  } catch (err) {
+    process.stderr.write(`bridge: ${err.message}\n`)
+    process.exit(2)
+  }
+}
 const crypto = require('crypto')
 const { WebSocketServer } = require('ws')
 const { BotConnection } = require('./bot_connection')
@@ -17,7 +28,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1'])
 const MAX_WS_PAYLOAD = 1024 * 1024 // beyond this ws closes the socket (1009); up to it the bridge answers too_large
 
 function usage (message) {
-  process.stderr.write(`bridge: ${message}\nusage: bridge.js --server HOST:PORT [--username NAME] [--ws-host H] [--ws-port N] [--token T] [--fps N] [--width N] [--height N]\n`)
+  process.stderr.write(`bridge: ${message}\nusage: bridge.js --server HOST:PORT [--username NAME] [--ws-host H] [--ws-port N] [--token T] [--fps N] [--width N] [--height N] [--speed K]\n`)
   process.exit(2)
 }
 
@@ -48,6 +59,7 @@ function parseArgs (argv) {
       case '--fps': args.fps = int('--fps', value, 0, 30); break
       case '--width': args.width = int('--width', value, 16, 1024); break
       case '--height': args.height = int('--height', value, 16, 1024); break
+      case '--speed': try { args.speed = gameClock.parseSpeed(value) } catch (err) { usage(err.message) } break
       default: usage(`unknown argument ${key}`)
     }
   }
@@ -104,7 +116,7 @@ async function main () {
     process.exit(3)
   }
   const { port } = wss.address()
-  process.stdout.write(JSON.stringify({ event: 'ready', ws_host: args.wsHost, ws_port: port, token: args.token, username: args.username }) + '\n')
+  process.stdout.write(JSON.stringify({ event: 'ready', ws_host: args.wsHost, ws_port: port, token: args.token, username: args.username, speed: gameClock.speed() }) + '\n')
 
   const stop = () => {
     connection.stop()

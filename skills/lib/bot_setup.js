@@ -5,7 +5,7 @@
 const { pathfinder, Movements } = require('mineflayer-pathfinder')
 const { plugin: collectBlock } = require('mineflayer-collectblock')
 const { plugin: tool } = require('mineflayer-tool')
-const { fixDigSpeeds } = require('./world_package')
+const { fixDigSpeeds, gameClock } = require('./world_package')
 
 // Path search bounds: total think time per goto, per-tick budget, and how far the search may reach.
 const PATH_LIMITS = { thinkTimeoutMs: 4000, tickTimeoutMs: 30, searchRadius: 96 }
@@ -19,7 +19,10 @@ function prepareBot (bot) {
   bot.on('physicsTick', () => { bot.__physicsTicks++ })
   const setup = () => {
     fixDigSpeeds(bot.registry)
-    bot.pathfinder.thinkTimeout = PATH_LIMITS.thinkTimeoutMs
+    // The pathfinder times its search with performance.now, which the game clock speeds up K times: its total
+    // budget is for computing, so it is given in real time (K times more game ms); the per-tick slice stays
+    // a slice of a game tick, which keeps the bot's physics running while it thinks.
+    bot.pathfinder.thinkTimeout = PATH_LIMITS.thinkTimeoutMs * gameClock.speed()
     bot.pathfinder.tickTimeout = PATH_LIMITS.tickTimeoutMs
     bot.pathfinder.searchRadius = PATH_LIMITS.searchRadius
     bot.pathfinder.setMovements(defaultMovements(bot))

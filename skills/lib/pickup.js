@@ -6,13 +6,25 @@ const { goals, goto } = require('./pathing')
 
 const DROP_RADIUS = 6 // how far from a broken block (a dead mob) its drops are looked for
 
+/**
+ * The item name a dropped item entity carries, or null while it is not known: mineflayer's getDroppedItem()
+ * throws ("reading 'present'") on an item entity whose metadata has not arrived yet (seen in mine:iron_ore).
+ */
+function droppedName (entity) {
+  try {
+    return entity.getDroppedItem?.()?.name ?? null
+  } catch {
+    return null
+  }
+}
+
 /** Dropped item entities (optionally of some names) near `center`, nearest to the bot first. */
 function itemEntities (bot, center, radius, names) {
   const out = []
   for (const e of Object.values(bot.entities)) {
     if (e.name !== 'item' || !e.position || e.position.distanceTo(center) > radius) continue
-    const name = e.getDroppedItem?.()?.name
-    if (names && !names.includes(name)) continue
+    const name = droppedName(e)
+    if (names && !names.includes(name)) continue // not known yet: seen again on the next look
     out.push(e)
   }
   const here = bot.entity.position
@@ -42,7 +54,7 @@ async function pickUpNear (ctx, center, { names = null, radius = DROP_RADIUS, ma
     const target = itemEntities(bot, center, radius, names).find(e => !skipped.has(e.id))
     if (!target) break
     const p = target.position
-    ctx.log(`item ${target.getDroppedItem?.()?.name} at ${p.x.toFixed(1)} ${p.y.toFixed(1)} ${p.z.toFixed(1)}, bot at ${bot.entity.position.x.toFixed(1)} ${bot.entity.position.y.toFixed(1)} ${bot.entity.position.z.toFixed(1)}`)
+    ctx.log(`item ${droppedName(target)} at ${p.x.toFixed(1)} ${p.y.toFixed(1)} ${p.z.toFixed(1)}, bot at ${bot.entity.position.x.toFixed(1)} ${bot.entity.position.y.toFixed(1)} ${bot.entity.position.z.toFixed(1)}`)
     if (bot.entity.position.distanceTo(p) > 1.2) {
       try {
         await goto(ctx, new goals.GoalNear(Math.floor(p.x), Math.floor(p.y), Math.floor(p.z), 1))
@@ -73,4 +85,4 @@ async function pickUpNear (ctx, center, { names = null, radius = DROP_RADIUS, ma
   return picked
 }
 
-module.exports = { itemEntities, present, pickUpNear }
+module.exports = { itemEntities, droppedName, present, pickUpNear }

@@ -5,11 +5,18 @@ const { SkillError } = require('./errors')
 const { abortable, throwIfAborted, stopMotion, sleep } = require('./cancel')
 const { goals, goto } = require('./pathing')
 const { count } = require('./inventory')
+const { isFluid, chooseTool, digAt } = require('./digging')
 const { Vec3 } = require('vec3')
 
-const STATION_RANGE = 24 // how far ensureStation looks for a station already in the world
+// How far ensureStation looks for a station already in the world: at least to the far corner of the block
+// scan the agent observes (16 blocks each way across, 12 up and down: 25.6), so that a station the agent
+// sees is one the skill finds (with 24, a table in a corner of the scan was in view but missing_items).
+const STATION_RANGE = 26
 const USE_DISTANCE = 4 // eyes to block centre: close enough to open it (the server allows 8)
 const PLACE_REACH = 4.5 // vanilla block interaction range
+const OPEN_GROUND_RANGE = 12 // how far placeFromInventory walks to find room when it has none and cannot dig any
+const OPEN_GROUND_TRIES = 3 // standing places walked to (each a bounded path search) before giving up
+const CLEAR_TRIES = 2 // blocks dug next to the bot to make room before walking away
 
 // Blocks a placed block may replace (the server overwrites them), and blocks that open a window or
 // otherwise react to a right click instead of letting a block be placed against them.
@@ -80,9 +87,94 @@ function placementSpots (bot) {
   return spots.sort((a, b) => a.score - b.score)
 }
 
+const FALLS = /^(sand|red_sand|gravel|.*_concrete_powder|suspicious_sand|suspicious_gravel)$/
+
+/**
+ * The cells beside the bot's feet that digging one block would turn into a placement spot, fastest dig
+ * first: on solid ground, breakable with what the bot holds, no fluid beside it (it would flood in), nothing
+ * above it that falls, and not a station or a container.
+ */
+function clearableCells (bot) {
+  const feet = bot.entity.position.floored()
+  const cells = []
+  for (const [dx, dz] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+    const pos = feet.offset(dx, 0, dz)
+    const block = bot.blockAt(pos)
+    const below = bot.blockAt(pos.offset(0, -1, 0))
+    const above = bot.blockAt(pos.offset(0, 1, 0))
+    if (!block || REPLACEABLE.has(block.name) || isFluid(block) || block.diggable === false || INTERACTIVE.test(block.name)) continue
+    if (!below || below.boundingBox !== 'block' || INTERACTIVE.test(below.name) || FALLS.test(above?.name ?? '')) continue
+    if (NEIGHBOURS.some(n => isFluid(bot.blockAt(pos.plus(n))))) continue
+    let ms
+    try {
+      ms = chooseTool(bot, block).ms
+    } catch (err) {
+      if (err instanceof SkillError) continue // needs a tool the bot lacks
+      throw err
+    }
+    if (Number.isFinite(ms)) cells.push({ pos, ms })
+  }
+  return cells.sort((a, b) => a.ms - b.ms)
+}
+
+/** Standing places within OPEN_GROUND_RANGE (4 up or down) with a free cell on solid ground beside them, nearest first. */
+function openGround (bot) {
+  const feet = bot.entity.position.floored()
+  const open = p => { const b = bot.blockAt(p); return !!b && REPLACEABLE.has(b.name) }
+  const solid = p => { const b = bot.blockAt(p); return !!b && b.boundingBox === 'block' && !isFluid(b) && !INTERACTIVE.test(b.name) }
+  const out = []
+  for (let dy = -4; dy <= 4; dy++) {
+    for (let dx = -OPEN_GROUND_RANGE; dx <= OPEN_GROUND_RANGE; dx++) {
+      for (let dz = -OPEN_GROUND_RANGE; dz <= OPEN_GROUND_RANGE; dz++) {
+        if (Math.abs(dx) + Math.abs(dz) < 2 || Math.hypot(dx, dz) > OPEN_GROUND_RANGE) continue
+        const stand = feet.offset(dx, dy, dz)
+        if (!open(stand) || !open(stand.offset(0, 1, 0)) || !solid(stand.offset(0, -1, 0))) continue
+        const roomy = [[1, 0], [-1, 0], [0, 1], [0, -1]].some(([x, z]) => open(stand.offset(x, 0, z)) && solid(stand.offset(x, -1, z)))
+        if (roomy) out.push(stand)
+      }
+    }
+  }
+  return out.sort((a, b) => a.distanceTo(feet) - b.distanceTo(feet))
+}
+
+/**
+ * No free cell next to the bot (it faces a wall of logs, a tunnel's end): make room. First dig a block beside
+ * its feet (one dig, and the bot stays where it is), then walk to open ground nearby. Returns the placement
+ * spots found, empty when neither worked.
+ */
+async function makeRoom (ctx, name) {
+  const { bot, signal } = ctx
+  for (const { pos } of clearableCells(bot).slice(0, CLEAR_TRIES)) {
+    throwIfAborted(signal)
+    ctx.progress?.(`no room to place ${name}: digging ${bot.blockAt(pos)?.name} at ${pos}`)
+    try {
+      await digAt(ctx, pos)
+    } catch (err) {
+      if (signal.aborted) throw signal.reason
+      ctx.log?.(`clearing ${pos} for ${name} failed: ${err.message}`) // a dig mineflayer gave up on: try the next
+    }
+    const spots = placementSpots(bot)
+    if (spots.length) return spots
+  }
+  for (const stand of openGround(bot).slice(0, OPEN_GROUND_TRIES)) {
+    throwIfAborted(signal)
+    ctx.progress?.(`no room to place ${name}: walking to open ground at ${stand}`)
+    try {
+      await goto(ctx, new goals.GoalBlock(stand.x, stand.y, stand.z))
+    } catch (err) {
+      if (signal.aborted) throw signal.reason
+      ctx.log?.(`open ground at ${stand} for ${name}: ${err.message}`)
+    }
+    const spots = placementSpots(bot)
+    if (spots.length) return spots
+  }
+  return []
+}
+
 /**
  * Place one block item of `name` from the inventory on free solid ground next to the bot (never where it
- * stands). Returns the placed block. Throws missing_items when none is held, failed when no spot works.
+ * stands), making room first when there is none (makeRoom). Returns the placed block. Throws missing_items
+ * when none is held, failed when no spot works.
  */
 async function placeFromInventory (ctx, name) {
   const { bot, signal } = ctx
@@ -91,8 +183,11 @@ async function placeFromInventory (ctx, name) {
   if (!item) throw new SkillError('missing_items', `no ${name} in the inventory to place`)
   stopMotion(bot)
   await abortable(signal, bot.equip(item, 'hand'), () => {})
-  const spots = placementSpots(bot)
-  if (spots.length === 0) throw new SkillError('failed', `no free spot next to the bot to place ${name}`)
+  let spots = placementSpots(bot)
+  if (spots.length === 0) spots = await makeRoom(ctx, name)
+  if (spots.length === 0) {
+    throw new SkillError('failed', `no free spot next to the bot to place ${name}: nothing beside it could be dug away and no open ground within ${OPEN_GROUND_RANGE} blocks could be reached`)
+  }
   let lastError = null
   for (const spot of spots.slice(0, 4)) {
     throwIfAborted(signal)
@@ -178,4 +273,4 @@ async function ensureStation (ctx, name, { range = STATION_RANGE } = {}) {
   return block
 }
 
-module.exports = { placeFromInventory, ensureStation, syncInventory, STATION_RANGE }
+module.exports = { placeFromInventory, ensureStation, syncInventory, placementSpots, STATION_RANGE }

@@ -575,8 +575,37 @@ class Assets {
   }
 }
 
+// Building the tables decodes about a thousand PNGs (about 2 s, paid by every new bridge); they depend only on
+// this file and the assets package, so they are built once and kept in node_modules/.cache, keyed by both.
+const CACHE_DIR = path.join(path.dirname(require.resolve('minecraft-assets/package.json')), '..', '.cache', 'larm-render')
+
+function tablesCacheFile () {
+  const assetsVersion = require('minecraft-assets/package.json').version
+  const key = require('crypto').createHash('sha256')
+    .update(fs.readFileSync(__filename)).update(assetsVersion).update(VERSION).digest('hex').slice(0, 16)
+  return path.join(CACHE_DIR, `tables-${key}.v8`)
+}
+
+/** assets.build(), from the cache when this code and these assets built it before; written atomically. */
+function buildTablesCached (assets) {
+  const v8 = require('v8')
+  const file = tablesCacheFile()
+  try {
+    return v8.deserialize(fs.readFileSync(file))
+  } catch {} // missing, or unreadable: build it
+  const tables = assets.build()
+  try {
+    fs.mkdirSync(CACHE_DIR, { recursive: true })
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
+    fs.writeFileSync(tmp, v8.serialize(tables))
+    fs.renameSync(tmp, file)
+  } catch {} // a read-only install still renders, only slower to start
+  return tables
+}
+
 module.exports = {
   Assets,
+  buildTablesCached,
   ASSETS_DIR,
   MAX_BOXES,
   MAX_PLANES,

@@ -2,7 +2,7 @@
 // The render worker: keeps its own copy of the blocks near the bot (fed by index.js with chunk columns and
 // block updates) and ray casts frames on request, off the bot's event loop.
 const { parentPort } = require('worker_threads')
-const { Assets, ASSETS_DIR } = require('./assets')
+const { Assets, ASSETS_DIR, buildTablesCached } = require('./assets')
 const { loadEntityTextures } = require('./entities')
 const { World, decodeColumn, renderFrame } = require('./raycast')
 
@@ -15,7 +15,7 @@ const biomeTints = new Map()
 function init () {
   const t0 = Date.now()
   assets = new Assets()
-  tables = assets.build()
+  tables = buildTablesCached(assets)
   tables.entityTextures = loadEntityTextures(ASSETS_DIR)
   warmUp()
   parentPort.postMessage({ type: 'ready', ms: Date.now() - t0, types: tables.nTypes, textures: tables.nTex })
