@@ -346,7 +346,7 @@ def _episode_options(p: argparse.ArgumentParser) -> None:
                    f"{MAX_SPEED:g}); the ticks per second achieved are recorded in each session")
     p.add_argument("--stuck-after", type=int, default=DEFAULT_STUCK_AFTER, metavar="N",
                    help="end an episode as stuck after N decisions in a row with no milestone and no inventory "
-                   f"change (default {DEFAULT_STUCK_AFTER}; 0: never)")
+                   f"not held since the last milestone (default {DEFAULT_STUCK_AFTER}; 0: never)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 

@@ -19,7 +19,8 @@ actions, the step limit and recording.
   args, in_vocabulary and timings.
 - terminated when the task succeeds; truncated when the world is lost (the bridge or the server died, or the
   bot's connection did not come back within reconnect_timeout: info["lost"]), or when the bot is stuck
-  (`stuck_after` decisions in a row brought neither a milestone nor a change of the inventory:
+  (`stuck_after` decisions in a row brought neither a milestone nor an inventory not held before since
+  the last milestone:
   info["stuck"]); info["truncated_reason"] says why. The step limit and recording are wrappers
   (agent/wrappers.py).
 - speed: the embedded world's game clock, K times real time (the server's ticks and every rule tied to time,
@@ -50,7 +51,7 @@ from bridge.messages import FrameSettings
 from skills.vocabulary import SkillToken, action_mask, token_index, vocabulary, vocabulary_fingerprint
 
 RECENT = 5
-DEFAULT_STUCK_AFTER = 40   # decisions with no milestone and no inventory change before an episode ends as stuck
+DEFAULT_STUCK_AFTER = 40   # decisions with no milestone and no new inventory before an episode ends as stuck
 TICKS_PER_S = 20           # Minecraft's game ticks per second at speed 1
 # The fastest game clock the 2-core machine keeps up with while a bot plays (`run_agent.py bench world`): the
 # default of the commands that play for data rather than for people to watch.
@@ -124,7 +125,8 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         self.steps = 0
         self.episode_return = 0.0
         self.seed_used: int | None = None
-        self.unchanged = 0                      # decisions in a row with no milestone and no inventory change
+        self.unchanged = 0                      # decisions in a row with no milestone and no new inventory
+        self._inventories: set[tuple[tuple[str, int], ...]] = set()   # those seen since the last milestone
         self._clock0 = (0.0, 0)                 # (monotonic s, game tick) at reset
 
     # ---------------------------------------------------------------------------------- lifecycle
@@ -174,6 +176,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         self.episode_return = 0.0
         self.recent = []
         self.unchanged = 0
+        self._inventories = set()
         observed_at = time.monotonic()   # the state (and its tick) is read first, the frame after
         self._observe_both()
         self._clock0 = (observed_at, int(self.state.get("tick", 0)))
@@ -207,7 +210,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         runs too, and an unknown one comes back as a failed result (info["in_vocabulary"] says which)."""
         if self.client is None:
             raise RuntimeError("call reset() before step()")
-        inventory_before = dict(self.state.get("inventory") or {})
+        self._inventories.add(_inventory_key(self.state))
         t0 = time.perf_counter()
         result = self.client.run_skill(token, args, deadline_ms=self.deadline_for(token))
         t1 = time.perf_counter()
@@ -226,7 +229,11 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         step_reward = self.reward_fn.step(self.state, result_dict, events)
         self.steps += 1
         self.episode_return += step_reward.reward
-        changed = bool(step_reward.new_milestones) or dict(self.state.get("inventory") or {}) != inventory_before
+        # An inventory seen before since the last milestone is no change: a skill that fails halfway and gives
+        # back what it took (a bucket emptied and filled again) must not keep a stuck bot's episode going.
+        if step_reward.new_milestones:
+            self._inventories = set()
+        changed = bool(step_reward.new_milestones) or _inventory_key(self.state) not in self._inventories
         self.unchanged = 0 if changed else self.unchanged + 1
         stuck = self.stuck_after is not None and self.unchanged >= self.stuck_after
         terminated = step_reward.success
@@ -240,7 +247,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         elif stuck and not terminated:
             info["stuck"] = True
             info["truncated_reason"] = (f"stuck: {self.unchanged} decisions in a row brought no milestone and no "
-                                        "change of the inventory")
+                                        "inventory not seen before")
         return self._obs(self._text(events)), float(step_reward.reward), bool(terminated), bool(truncated), info
 
     def _lost_reason(self) -> str | None:
@@ -347,3 +354,6 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         """Every use of an assist in the current world so far."""
         return self.world.assist_events() if self.world is not None else []
 
+
+def _inventory_key(state: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted((name, n) for name, n in (state.get("inventory") or {}).items() if n))

@@ -128,6 +128,28 @@ def test_an_episode_ends_as_stuck_after_n_decisions_with_no_change(monkeypatch: 
         env.close()
 
 
+def test_an_inventory_that_goes_back_and_forth_is_no_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    # make_obsidian cut by its deadline empties the water bucket, the next fills it again: a trapped bot
+    # that toggles its inventory is stuck all the same
+    skills = {"pour": {"water_bucket": -1, "bucket": 1}, "fill": {"bucket": -1, "water_bucket": 1},
+              "mine:oak_log": {"oak_log": 1}}
+    use_scripted_worlds(monkeypatch, lambda seed: ScriptedWorld(seed, skills=skills, inventory={"water_bucket": 1}))
+    env = make_env(task="wooden_sword", frames=SMALL, stuck_after=4, max_steps=50)
+    try:
+        env.reset(seed=1)
+        truncated = False
+        for n, token in enumerate(["pour", "fill", "pour", "fill", "pour"], 1):
+            _, _, _, truncated, info = env.step((token, None))
+            assert truncated == (n == 5), (n, info.get("truncated_reason"))
+        assert info["stuck"]                     # pour (new), fill, pour, fill, pour: 4 unchanged after the first
+        env.reset(seed=1)
+        for token in ["pour", "fill", "mine:oak_log", "pour", "fill"]:   # a new item (and milestone) in between
+            _, _, _, truncated, info = env.step((token, None))
+            assert not truncated
+    finally:
+        env.close()
+
+
 def test_stuck_after_none_never_ends_an_episode_and_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     use_scripted_worlds(monkeypatch, lambda seed: ScriptedWorld(seed))
     env = make_env(task="wooden_sword", frames=SMALL, stuck_after=None, max_steps=100)

@@ -93,11 +93,11 @@ async function run (bot, token, args = {}, opts = {}) {
   return result
 }
 
-/** Empty the server-side inventory of the bot (fixture) and wait until the bot sees it empty. */
+/** Empty the server-side inventory of the bot (fixture) and wait until the bot sees it empty (slow on a busy machine). */
 async function clearInventory (serv, bot) {
   const player = helpers.serverPlayer(serv, bot)
   for (let slot = 5; slot <= 45; slot++) if (player.inventory.slots[slot]) player.inventory.updateSlot(slot, null)
-  await helpers.waitFor(() => Object.keys(inventoryCounts(bot)).length === 0, 3000, 'an empty inventory')
+  await helpers.waitFor(() => Object.keys(inventoryCounts(bot)).length === 0, 10000, 'an empty inventory')
 }
 
 /** The bot has stopped: no pathfinder goal, no digging, no walking over `ms`. */
