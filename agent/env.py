@@ -19,9 +19,8 @@ actions, the step limit and recording.
   args, in_vocabulary and timings.
 - terminated when the task succeeds; truncated when the world is lost (the bridge or the server died, or the
   bot's connection did not come back within reconnect_timeout: info["lost"]), or when the bot is stuck
-  (`stuck_after` decisions in a row brought neither a milestone nor an inventory not held before since
-  the last milestone:
-  info["stuck"]); info["truncated_reason"] says why. The step limit and recording are wrappers
+  (`stuck_after` decisions in a row brought neither a milestone nor an inventory not held since the last
+  milestone: info["stuck"]); info["truncated_reason"] says why. The step limit and recording are wrappers
   (agent/wrappers.py).
 - speed: the embedded world's game clock, K times real time (the server's ticks and every rule tied to time,
   and the bot's physics, digging and skill deadlines, which are game time). info["clock"] measures what the
@@ -41,14 +40,14 @@ import numpy as np
 from gymnasium import spaces
 
 from agent.launch import World, launch
-from world.embedded_server import check_speed
-from world.node_process import NodeProcessError
 from agent.observation_text import MAX_TEXT, TEXT_CHARSET, observation_text
 from agent.rewards import MilestoneReward
 from agent.tasks import DEFAULT_TASK, Task, get_task
 from bridge.client import DEFAULT_DEADLINE_MS, BridgeError, SyncBridgeClient
 from bridge.messages import FrameSettings
 from skills.vocabulary import SkillToken, action_mask, token_index, vocabulary, vocabulary_fingerprint
+from world.embedded_server import check_speed
+from world.node_process import NodeProcessError
 
 RECENT = 5
 DEFAULT_STUCK_AFTER = 40   # decisions with no milestone and no new inventory before an episode ends as stuck

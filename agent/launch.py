@@ -147,7 +147,7 @@ def launch(seed: int | None = None, server: str | None = None, assists: Iterable
         assert bridge_info is not None
         yield World(
             url=bridge_info.url, token=bridge_info.token, server=address, embedded=embedded is not None,
-            seed=(info.seed if info else None), speed=float(speed), assists=assists, username=bridge_info.username, frames=frames,
-            versions=versions(), server_info=info, bridge=bridge, embedded_server=embedded,
+            seed=(info.seed if info else None), speed=float(speed), assists=assists, username=bridge_info.username,
+            frames=frames, versions=versions(), server_info=info, bridge=bridge, embedded_server=embedded,
         )
 

@@ -16,6 +16,8 @@ from typing import Any, Mapping, Union
 
 import numpy as np
 
+from world.embedded_server import check_speed
+
 PROTOCOL_VERSION = 1
 
 SKILL_ERROR_KINDS = (
@@ -399,9 +401,13 @@ class Welcome:
 
 
 def _speed(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1000:
-        raise ProtocolError(f"welcome.speed must be a number above 0, got {value!r}")
-    return float(value)
+    """welcome.speed: a JSON number the game clock accepts (world.embedded_server.check_speed)."""
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"not a number: {value!r}")
+        return check_speed(value)
+    except ValueError as err:
+        raise ProtocolError(f"welcome.speed: {err}") from None
 
 
 @dataclass(frozen=True)
