@@ -13,6 +13,7 @@ const { SkillError } = require('../lib/errors')
 const { sleep, abortable, throwIfAborted } = require('../lib/cancel')
 const { goals, goto, Movements, WALK_AROUND_DIG_COST } = require('../lib/pathing')
 const { isFluid, digAt, chooseTool } = require('../lib/digging')
+const { escape, trapped } = require('../lib/escape')
 const { Vec3 } = require('vec3')
 
 const UP = new Vec3(0, 1, 0)
@@ -306,6 +307,7 @@ async function descend (ctx, from, seeds, targetY) {
 
 async function digDown (ctx, targetY) {
   const { bot, signal } = ctx
+  if (trapped(bot)) await escape(ctx) // no staircase starts in lava
   const start = bot.entity.position.floored()
   if (start.y <= targetY) return { y: start.y, steps: 0, already_there: true }
   if (!hasPickaxe(bot) && start.y - targetY > 3) {

@@ -9,6 +9,7 @@ const { goals, goto } = require('../lib/pathing')
 const { inventoryCounts, gainedOf } = require('../lib/inventory')
 const { isFluid, chooseTool, digAt } = require('../lib/digging')
 const { pickUpNear } = require('../lib/pickup')
+const { findBlocks } = require('../lib/find_blocks')
 
 const SEARCH_RADIUS = 48 // blocks around the bot searched for the target block
 const SEARCH_COUNT = 64 // candidate blocks considered per search
@@ -113,7 +114,7 @@ async function mine (ctx, target, { count }) {
   while (gained() < count && positions.length < maxDigs) {
     throwIfAborted(signal)
     const here = bot.entity.position
-    const candidates = bot.findBlocks({ matching: ids, maxDistance: SEARCH_RADIUS, count: SEARCH_COUNT })
+    const candidates = findBlocks(bot, ids, { maxDistance: SEARCH_RADIUS, count: SEARCH_COUNT })
       .filter(p => !failed.has(p.toString()))
       .map(p => ({ p, score: p.offset(0.5, 0.5, 0.5).distanceTo(here) + (exposed(bot, p) ? 0 : BURIED_PENALTY) + (family.indexOf(bot.blockAt(p)?.name) > 0 ? 2 : 0) }))
       .sort((a, b) => a.score - b.score)

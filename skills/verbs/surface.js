@@ -1,10 +1,12 @@
 'use strict'
 // surface: going back up. After digging down for iron or diamonds, the surface still has what the tree
 // needs (water, sugar cane, cows, logs). The bot climbs in legs of a few blocks (each a bounded path search
-// that may dig and pillar), until it stands under the open sky.
+// that may dig and pillar), until it stands under the open sky. Where no path up is found it digs a staircase
+// up by hand (skills/lib/escape.js), and only then tries a short walk sideways.
 const { SkillError } = require('../lib/errors')
 const { throwIfAborted } = require('../lib/cancel')
 const { goals, goto } = require('../lib/pathing')
+const { climbStairs } = require('../lib/escape')
 
 const LEG = 10 // blocks up per path search: short legs keep each search small
 const MAX_LEGS = 40
@@ -44,7 +46,13 @@ module.exports = {
         stuck = 0
       } catch (err) {
         if (!(err instanceof SkillError) || err.kind !== 'unreachable') throw err
-        // No way up from here within the bounds: try a short walk sideways, then climb again.
+        // No path up from here within the bounds: a staircase dug by hand, else a short walk sideways.
+        const climbed = await climbStairs(ctx, LEG, () => underOpenSky(bot)).catch(e => {
+          if (ctx.signal.aborted || !(e instanceof SkillError)) throw e
+          ctx.log(e.message)
+          return 0
+        })
+        if (climbed > 0) { stuck = 0; continue }
         if (++stuck > 3) throw new SkillError('unreachable', `no way up found from y ${y}`)
         const p = bot.entity.position
         const side = stuck % 2 ? 1 : -1

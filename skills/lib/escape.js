@@ -1,0 +1,209 @@
+'use strict'
+// Digging out, where the pathfinder finds no way:
+// - escape(): from where no path starts, a bot standing in lava (flowing in after obsidian was mined next to
+//   it) or with a block in its feet or head cell. Every skill that walks would wait out its deadline; instead
+//   the bot digs its own cells free, or digs a way into a dry neighbouring cell (level or one up) and steps
+//   there with its own controls.
+// - climbStairs(): up, when no path up is found (surface): a staircase dug by hand, one step up per block,
+//   in a heading with no fluid in or beside the cut.
+const { Vec3 } = require('vec3')
+const { SkillError } = require('./errors')
+const { isFluid, digAt } = require('./digging')
+const { sleep, stopMotion, throwIfAborted } = require('./cancel')
+
+const UP = new Vec3(0, 1, 0)
+const SIDES = [new Vec3(1, 0, 0), new Vec3(-1, 0, 0), new Vec3(0, 0, 1), new Vec3(0, 0, -1)]
+const ALL_SIDES = [...SIDES, UP, new Vec3(0, -1, 0)]
+const SCAFFOLD = ['cobblestone', 'cobbled_deepslate', 'dirt', 'stone', 'deepslate', 'andesite', 'diorite', 'granite', 'tuff', 'netherrack']
+const STEP_TICKS = 40 // ticks of walking toward the exit cell before giving up on it
+const TRIES = 3
+
+function isLava (block) { return block?.name === 'lava' || block?.name === 'flowing_lava' }
+
+function isSolid (block) { return !!block && block.boundingBox === 'block' && !isFluid(block) }
+
+function breakable (block) {
+  return !!block && block.diggable !== false && block.hardness != null && block.hardness >= 0
+}
+
+/** The top of a block's collision shapes within its cell (0..1; 0 for none). */
+function shapeTop (block) {
+  return Math.max(0, ...(block?.shapes || []).map(s => s[4]))
+}
+
+/**
+ * Why no path can start where the bot stands: 'lava' when its feet or head cell holds lava, 'block' when a
+ * block fills its head cell or rises in its feet cell above its feet; null when it can walk.
+ */
+function trapped (bot) {
+  const pos = bot.entity.position
+  const feet = pos.floored()
+  const f = bot.blockAt(feet)
+  const h = bot.blockAt(feet.plus(UP))
+  if (isLava(f) || isLava(h)) return 'lava'
+  if (isSolid(h) || (isSolid(f) && shapeTop(f) > pos.y - feet.y + 0.01)) return 'block'
+  return null
+}
+
+/** Blocks to dig before a cell (feet and head) can be entered; null when it cannot be made safe. */
+function cellDigs (bot, feet) {
+  const digs = []
+  for (const c of [feet, feet.plus(UP)]) {
+    const b = bot.blockAt(c)
+    if (!b || isLava(b)) return null
+    if (b.boundingBox === 'empty') continue
+    if (!breakable(b)) return null
+    digs.push(c)
+  }
+  return digs
+}
+
+/**
+ * Dry cells next to the bot it can step into, fewest digs first: level or one up, with a solid floor and
+ * no lava in the cell; a step up also needs the cell over the bot's head open (or breakable).
+ */
+function exits (bot) {
+  const feet = bot.entity.position.floored()
+  const options = []
+  for (const d of SIDES) {
+    for (const dy of [0, 1]) {
+      const cell = feet.plus(d).offset(0, dy, 0)
+      const floor = bot.blockAt(cell.minus(UP))
+      if (!isSolid(floor) || isLava(floor)) continue
+      const digs = cellDigs(bot, cell)
+      if (!digs) continue
+      if (dy === 1) {
+        const over = bot.blockAt(feet.plus(UP).plus(UP))
+        if (!over || isLava(over) || (over.boundingBox !== 'empty' && !breakable(over))) continue
+        if (over.boundingBox !== 'empty') digs.push(feet.plus(UP).plus(UP))
+      }
+      const lavaNear = SIDES.some(s => isLava(bot.blockAt(cell.plus(s))))
+      options.push({ cell, digs, score: digs.length + dy + (lavaNear ? 3 : 0) })
+    }
+  }
+  return options.sort((a, b) => a.score - b.score)
+}
+
+/** Walk into the cell next to the bot with its own controls (the pathfinder plans no move from here). */
+async function stepInto (ctx, cell) {
+  const { bot, signal } = ctx
+  const target = cell.offset(0.5, 0, 0.5)
+  const up = cell.y > bot.entity.position.floored().y
+  try {
+    await bot.lookAt(target.offset(0, 1.6, 0), true)
+    bot.setControlState('forward', true)
+    for (let t = 0; t < STEP_TICKS && !bot.entity.position.floored().equals(cell); t++) {
+      throwIfAborted(signal)
+      bot.setControlState('jump', up || Boolean(trapped(bot)))
+      await bot.lookAt(target.offset(0, 1.6, 0), true)
+      await bot.waitForTicks(1)
+    }
+  } finally {
+    stopMotion(bot)
+  }
+  await sleep(signal, 150) // let the last movement settle
+  return bot.entity.position.floored().equals(cell)
+}
+
+/**
+ * Free the bot when it is trapped (see trapped()); a no-op otherwise. Throws SkillError('unreachable') when
+ * no way out is found.
+ */
+async function escape (ctx) {
+  const { bot } = ctx
+  for (let attempt = 0; attempt < TRIES; attempt++) {
+    const why = trapped(bot)
+    if (!why) return attempt > 0
+    const feet = bot.entity.position.floored()
+    if (why === 'block') {
+      ctx.progress(`digging out: a block in the bot's own cells at ${feet}`)
+      for (const c of [feet.plus(UP), feet]) {
+        const b = bot.blockAt(c)
+        if (isSolid(b) && breakable(b)) await digAt(ctx, c)
+      }
+      continue
+    }
+    const options = exits(bot)
+    if (options.length === 0) break
+    ctx.progress(`getting out of lava at ${feet}`)
+    for (const { cell, digs } of options) {
+      for (const c of digs) await digAt(ctx, c)
+      if (await stepInto(ctx, cell)) break
+    }
+  }
+  const why = trapped(bot)
+  if (why) {
+    throw new SkillError('unreachable', why === 'lava'
+      ? `stuck in lava at ${bot.entity.position.floored()}: no dry cell next to it to step into`
+      : `inside a block at ${bot.entity.position.floored()} that cannot be dug`)
+  }
+  return true
+}
+
+/**
+ * The cut for one step up from feet p in heading d (the cell over the bot's head, the step's feet and head
+ * cells) and the step's floor, when no fluid is in or beside the cut and every block of it can be broken;
+ * null otherwise.
+ */
+function stairStep (bot, p, d) {
+  const q = p.plus(d).plus(UP)
+  const cut = [p.plus(UP).plus(UP), q, q.plus(UP)]
+  const own = new Set([...cut, p, p.plus(UP)].map(String))
+  for (const c of cut) {
+    const b = bot.blockAt(c)
+    if (!b || isFluid(b) || (b.boundingBox !== 'empty' && !breakable(b))) return null
+    if (ALL_SIDES.some(n => !own.has(String(c.plus(n))) && isFluid(bot.blockAt(c.plus(n))))) return null
+  }
+  const floor = bot.blockAt(q.minus(UP))
+  if (!floor || isFluid(floor)) return null
+  return { q, cut, floor: q.minus(UP), needsFloor: !isSolid(floor) }
+}
+
+async function buildStep (ctx, floor) {
+  const { bot } = ctx
+  const item = bot.inventory.items().find(i => SCAFFOLD.includes(i.name))
+  const ref = bot.blockAt(floor.minus(UP))
+  if (!item || !isSolid(ref)) return false
+  const here = bot.blockAt(floor)
+  if (here && here.boundingBox === 'empty' && here.name !== 'air' && here.name !== 'cave_air') await digAt(ctx, floor)
+  await bot.equip(item, 'hand')
+  try { await bot.placeBlock(ref, UP) } catch (err) { ctx.log(`placing the step's floor at ${floor} failed: ${err.message}`) }
+  return isSolid(bot.blockAt(floor))
+}
+
+/**
+ * Dig a staircase up by hand, `steps` blocks (fewer when the open sky comes first: `done()` says so). Keeps
+ * its heading while it can; throws SkillError('unreachable') when no heading is dry and breakable.
+ */
+async function climbStairs (ctx, steps, done = () => false) {
+  const { bot, signal } = ctx
+  let heading = null
+  let climbed = 0
+  const bad = new Set()
+  while (climbed < steps && !done()) {
+    throwIfAborted(signal)
+    const p = bot.entity.position.floored()
+    const order = heading ? [heading, ...SIDES.filter(d => !d.equals(heading))] : SIDES
+    const choice = order.filter(d => !bad.has(`${p}|${d}`)).map(d => ({ d, step: stairStep(bot, p, d) })).find(c => c.step)
+    if (!choice) throw new SkillError('unreachable', `no dry heading to dig a staircase up from ${p}`)
+    const { d, step } = choice
+    for (let attempt = 0; attempt < 4; attempt++) { // falling sand or gravel can refill the cut
+      const left = step.cut.filter(c => bot.blockAt(c)?.boundingBox !== 'empty')
+      if (left.length === 0) break
+      for (const c of left) await digAt(ctx, c)
+      await sleep(signal, 100)
+    }
+    if (step.needsFloor && !(await buildStep(ctx, step.floor))) { bad.add(`${p}|${d}`); continue }
+    if (await stepInto(ctx, step.q)) {
+      heading = d
+      climbed++
+      ctx.progress(`staircase up: y ${step.q.y}`)
+    } else {
+      bad.add(`${p}|${d}`)
+      heading = null
+    }
+  }
+  return climbed
+}
+
+module.exports = { trapped, escape, exits, climbStairs }
