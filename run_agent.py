@@ -163,6 +163,9 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--device", default="auto", help="cpu, cuda or auto (default: cuda when present)")
     train.add_argument("--eval-fraction", type=float, default=0.2, help="held-out share (default 0.2)")
     train.add_argument("--log-every", type=int, default=10, help="progress line every N steps (default 10)")
+    train.add_argument("--allow-evaluation-seeds", action="store_true",
+                       help="learn from worlds or recorded sessions of evaluation seeds (refused by default: "
+                            "agent/seeds.py); the checkpoint's training log says so")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
                        help="a phase-specific option (repeatable)")
     train.add_argument("--json", action="store_true", help="print the metrics report as JSON")
@@ -220,7 +223,7 @@ def _train_options(args: argparse.Namespace) -> object:
     return TrainOptions(phase=args.phase, out=out, init=init, backbone=backbone, sessions=sessions,
                         corpus=[Path(p) for p in args.corpus], steps=args.steps, batch_size=args.batch_size,
                         lr=args.lr, seed=args.seed, device=args.device, eval_fraction=args.eval_fraction,
-                        log_every=args.log_every, extra=extra)
+                        log_every=args.log_every, allow_evaluation_seeds=args.allow_evaluation_seeds, extra=extra)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -364,10 +367,14 @@ def _env_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> d
     a user's --server keeps its own) and when an episode counts as stuck."""
     if args.stuck_after < 0:
         parser.error("--stuck-after must be 0 (never) or a number of decisions")
-    on_server = getattr(args, "server", None) is not None
-    if on_server and args.speed not in (None, 1.0):
-        parser.error("--speed sets the embedded world's clock; a user's server (--server) runs at its own speed")
-    speed = args.speed if args.speed is not None else (1.0 if args.command == "play" or on_server else FAST_SPEED)
+    from agent.launch import check_world_speed
+
+    server = getattr(args, "server", None)
+    speed = args.speed if args.speed is not None else (1.0 if args.command == "play" or server else FAST_SPEED)
+    try:
+        check_world_speed(server, speed)
+    except ValueError as err:
+        parser.error(str(err))
     return {"speed": speed, "stuck_after": args.stuck_after or None}
 
 

@@ -116,7 +116,7 @@ def expert_decisions_on_workers(workers: int, speed: float, decisions: int, seed
             "wall_s": round(wall, 1), "ray_start_s": round(started - t0, 1),
             "ticks_per_decision": round(ticks / done, 1) if done else None,
             "decisions_per_hour": round(3600 * done / wall) if wall else None,
-            "lost": sum(1 for r in reports if r.end.startswith("lost")), "cores_busy": cores_busy(cpu0, cpu1)}
+            "lost": sum(1 for r in reports if r.end_kind == "world lost"), "cores_busy": cores_busy(cpu0, cpu1)}
 
 
 def run(speeds: Sequence[float], workers: Sequence[int], decisions: int, seeds: int, resets: int,

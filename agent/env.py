@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import random
 import time
 from typing import Any, Iterable, Mapping
 
@@ -39,14 +40,14 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from agent.launch import World, launch
+from agent.launch import World, check_world_speed, launch
 from agent.observation_text import MAX_TEXT, TEXT_CHARSET, observation_text
 from agent.rewards import MilestoneReward
+from agent.seeds import random_world_seed
 from agent.tasks import DEFAULT_TASK, Task, get_task
 from bridge.client import DEFAULT_DEADLINE_MS, BridgeError, SyncBridgeClient
 from bridge.messages import FrameSettings
 from skills.vocabulary import SkillToken, action_mask, token_index, vocabulary, vocabulary_fingerprint
-from world.embedded_server import check_speed
 from world.node_process import NodeProcessError
 
 RECENT = 5
@@ -88,9 +89,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         if frame_source not in ("request", "stream"):
             raise ValueError(f"frame_source must be 'request' or 'stream', got {frame_source!r}")
         self.frame_source = frame_source
-        self.speed = check_speed(speed)
-        if server is not None and self.speed != 1.0:
-            raise ValueError("speed sets the embedded world's clock; a user's server runs at its own speed")
+        self.speed = check_world_speed(server, speed)
         if stuck_after is not None and (isinstance(stuck_after, bool) or int(stuck_after) < 1):
             raise ValueError(f"stuck_after must be a positive number of decisions or None, got {stuck_after!r}")
         self.stuck_after = None if stuck_after is None else int(stuck_after)
@@ -166,7 +165,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
             self._stop_world()
             world_seed = None
             if self.server is None:
-                world_seed = int(seed) if seed is not None else int(self.np_random.integers(1, 2**31 - 1))
+                world_seed = int(seed) if seed is not None else random_world_seed(random.Random(int(self.np_random.integers(2**63))))
             self.seed_used = world_seed
             self._start_world(world_seed)
         assert self.client is not None and self.world is not None

@@ -10,7 +10,7 @@ import statistics
 from collections import Counter
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 import gymnasium as gym
 
@@ -23,6 +23,11 @@ class TierReached:
     ticks: int
     wall_s: float
     step: int
+
+
+# How an episode ended: the task done, the policy had nothing more to do (act() gave None), or truncated: the
+# step limit, stuck (MinecraftEnv's stuck_after), or its world lost (the server or bridge died, or a worker).
+EndKind = Literal["task done", "policy finished", "step limit", "stuck", "world lost", ""]
 
 
 @dataclass
@@ -38,7 +43,8 @@ class EpisodeReport:
     tiers: dict[str, TierReached] = field(default_factory=dict)
     deaths: int = 0
     failed_skills: int = 0
-    end: str = ""
+    end: str = ""                 # the end in words, for people ("truncated: stuck: 40 decisions ...")
+    end_kind: EndKind = ""        # the end, for counting
     session: str | None = None
     assists_used: list[dict[str, Any]] = field(default_factory=list)
     decisions_per_s: float = 0.0
@@ -65,7 +71,7 @@ def run_episode(env: gym.Env[dict[str, Any], Any], policy: Policy, seed: int | N
         action = policy.act(obs, info)
         decide_s += time.monotonic() - t
         if action is None:
-            report.end = "policy finished"
+            report.end = report.end_kind = "policy finished"
             break
         token, args = action
         obs, reward, terminated, truncated, info = env.step((token, args or None))
@@ -82,6 +88,7 @@ def run_episode(env: gym.Env[dict[str, Any], Any], policy: Policy, seed: int | N
         _note_tiers(report, state, tick0, started, report.steps, progress)
         if terminated or truncated:
             report.end = "task done" if terminated else f"truncated: {info['truncated_reason']}"
+            report.end_kind = "task done" if terminated else truncation_kind(info)
             break
     report.success = bool(info["success"])
     report.wall_s = round(time.monotonic() - started, 1)
@@ -105,14 +112,10 @@ def _note_tiers(report: EpisodeReport, state: dict[str, Any], tick0: int, starte
             progress(f"seed {report.seed}: tier {name} reached at step {step}")
 
 
-def end_kind(end: str) -> str:
-    """'task done', 'policy finished', or the kind of truncation: 'stuck', 'world lost', 'step limit'."""
-    if end.startswith("lost: "):   # a world or worker lost on the rollout workers (agent/rollout.py)
-        return "world lost"
-    if not end.startswith("truncated: "):
-        return end
-    reason = end.removeprefix("truncated: ")
-    return "stuck" if reason.startswith("stuck") else "world lost" if reason.startswith("world lost") else reason
+def truncation_kind(info: dict[str, Any]) -> EndKind:
+    """Why a step truncated its episode, from the flags MinecraftEnv sets (info["lost"], info["stuck"]); else the
+    step limit (StepLimit, agent/wrappers.py)."""
+    return "world lost" if "lost" in info else "stuck" if info.get("stuck") else "step limit"
 
 
 def summarize(reports: list[EpisodeReport]) -> dict[str, Any]:
@@ -132,6 +135,6 @@ def summarize(reports: list[EpisodeReport]) -> dict[str, Any]:
         "tiers": tiers,
         "median_steps": statistics.median(r.steps for r in reports) if reports else None,
         "deaths": sum(r.deaths for r in reports),
-        "ends": dict(Counter(end_kind(r.end) for r in reports)),
+        "ends": dict(Counter(r.end_kind or "unknown" for r in reports)),
         "assists_used": sum(len(r.assists_used) for r in reports),
     }

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import json
-import secrets
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
+from agent.seeds import random_world_seed
 from bridge.bridge_process import BridgeProcess
 from bridge.client import SyncBridgeClient
 from bridge.messages import FrameSettings
-from world.embedded_server import EmbeddedServer, ServerInfo
+from world.embedded_server import EmbeddedServer, ServerInfo, check_speed
 from world.node_runtime import NODE_MODULES, REPO_ROOT, node_version
 from world.vanilla import MINECRAFT_VERSION
 
@@ -108,6 +108,15 @@ class World:
             self.bridge.ensure_running()
 
 
+def check_world_speed(server: str | None, speed: float) -> float:
+    """The game clock `speed` for a world: checked (check_speed), and only 1 on a user's server, which runs at
+    its own speed. ValueError with the reason otherwise."""
+    speed = check_speed(speed)
+    if server is not None and speed != 1.0:
+        raise ValueError("--speed sets the embedded world's clock; a user's server (--server) runs at its own speed")
+    return speed
+
+
 @contextlib.contextmanager
 def launch(seed: int | None = None, server: str | None = None, assists: Iterable[str] = (),
            frames: FrameSettings | None = None, username: str = "larm", server_timeout: float = 90.0,
@@ -126,13 +135,12 @@ def launch(seed: int | None = None, server: str | None = None, assists: Iterable
             raise ValueError("assists are flags of the embedded server; they cannot be used with --server")
         if seed is not None:
             raise ValueError("a seed chooses an embedded world; it cannot be used with --server")
-        if speed != 1.0:
-            raise ValueError("--speed sets the embedded world's clock; a user's server (--server) runs at its own speed")
+    speed = check_world_speed(server, speed)
     with contextlib.ExitStack() as stack:
         embedded: EmbeddedServer | None = None
         info: ServerInfo | None = None
         if server is None:
-            seed = secrets.randbelow(2**31 - 1) + 1 if seed is None else int(seed)
+            seed = random_world_seed() if seed is None else int(seed)
             embedded = EmbeddedServer(seed=seed, assists=assists, startup_timeout=server_timeout, speed=speed)
             info = stack.enter_context(embedded).info
             assert info is not None

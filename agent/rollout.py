@@ -52,7 +52,6 @@ RESERVED_MEMORY_BYTES = 1 << 30       # the consumer and Ray's own processes (ab
 OBJECT_STORE_BYTES = 80 * (1 << 20)   # Ray's minimum is 75 MiB; only small reports travel
 STALL_S = 1800.0                      # an episode with no progress line for this long is lost
 LOST_PREFIX = "lost: "
-_WORLD_LOST = "truncated: world lost: "
 
 
 def _stderr(message: str) -> None:
@@ -106,11 +105,11 @@ def fit_workers(requested: int, capacity: Capacity | None = None) -> tuple[int, 
 
 def lost_report(seed: int, policy: str, task: str, why: str) -> EpisodeReport:
     """The report of an episode whose world or worker was lost."""
-    return EpisodeReport(seed=seed, policy=policy, task=task, success=False, end=LOST_PREFIX + why)
+    return EpisodeReport(seed=seed, policy=policy, task=task, success=False, end=LOST_PREFIX + why, end_kind="world lost")
 
 
 def is_lost(report: EpisodeReport) -> bool:
-    return report.end.startswith(LOST_PREFIX)
+    return report.end_kind == "world lost"
 
 
 def world_pids(env: gym.Env[Any, Any]) -> dict[str, int]:
@@ -171,8 +170,9 @@ class WorldWorker:
                 policy = policies(seed)
                 name = policy.name
                 report = run_episode(self.env, policy, seed, progress=lambda m: events.put(("progress", m)))
-                if report.end.startswith(_WORLD_LOST):
-                    report = dataclasses.replace(report, success=False, end=LOST_PREFIX + report.end[len(_WORLD_LOST):])
+                if is_lost(report):   # the env saw its world die: "lost: <why>", as for a worker that died
+                    report = dataclasses.replace(report, success=False,
+                                                 end=LOST_PREFIX + report.end.removeprefix("truncated: world lost: "))
                 self._finish_recording()
                 events.put(("report", report))
             except Exception as err:  # a world that does not start, a bridge that stops answering

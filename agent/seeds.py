@@ -6,13 +6,22 @@
   them unless told `allow_evaluation_seeds` (then the run is marked so). A success rate is reported only on
   evaluation seeds that nobody developed or trained on; a failure fixed after being found on one is checked
   again on fresh ones.
-- Seeds from 2 000 000 up belong to neither: `play` with no --seed picks one at random anywhere.
+- Seeds from 2 000 000 up belong to neither: a world with no seed given (`play` with no --seed) gets one of
+  those at random, so that a session recorded from it can neither train on nor leak into evaluation seeds.
 """
 from __future__ import annotations
+
+import random
 
 TRAINING_SEEDS = range(1, 1_000_000)
 EVALUATION_SEEDS = range(1_000_000, 2_000_000)
 DEFAULT_EVAL_SEED_START = EVALUATION_SEEDS.start
+OTHER_SEEDS = range(2_000_000, 2**31 - 1)
+
+
+def random_world_seed(rng: random.Random | None = None) -> int:
+    """A seed for a world nobody chose a seed for: from OTHER_SEEDS, never an evaluation seed."""
+    return (rng or random.SystemRandom()).randrange(OTHER_SEEDS.start, OTHER_SEEDS.stop)
 
 
 def seed_range_name(seed: int) -> str:
@@ -31,4 +40,4 @@ def check_training_seeds(seeds: range | list[int], allow_evaluation_seeds: bool 
         raise ValueError(
             f"seed {held_out[0]} is an evaluation seed ({EVALUATION_SEEDS.start}-{EVALUATION_SEEDS.stop - 1}); "
             f"training draws from {TRAINING_SEEDS.start}-{TRAINING_SEEDS.stop - 1} "
-            "(allow_evaluation_seeds=true overrides, and the run is marked so)")
+            "(`train --allow-evaluation-seeds` overrides, and the checkpoint's training log says so)")

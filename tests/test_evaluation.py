@@ -20,7 +20,7 @@ def test_an_episode_reports_tiers_ticks_deaths_and_success(monkeypatch: pytest.M
     lines: list[str] = []
     policy = ScriptedPolicy(["fly:moon", *TO_THE_SWORD])
     report = run_episode(make_env(task="wooden_sword", frames=SMALL), policy, 7, progress=lines.append)
-    assert report.success and report.end == "task done" and report.steps == 5 and report.seed == 7
+    assert report.success and report.end == report.end_kind == "task done" and report.steps == 5 and report.seed == 7
     assert report.ticks == 500 and report.failed_skills == 1 and report.deaths == 1
     assert list(report.tiers) == ["wooden"] and report.tiers["wooden"].step == 4 and report.tiers["wooden"].ticks == 400
     assert report.episode_return == pytest.approx(1 + 1 + 4 - 5 * 0.01)  # log, planks, wooden_sword
@@ -40,7 +40,7 @@ def test_every_assist_the_world_reports_is_in_the_report_and_the_summary(monkeyp
 def test_a_task_held_from_the_start_is_a_success(monkeypatch: pytest.MonkeyPatch) -> None:
     use_scripted_worlds(monkeypatch, lambda seed: ScriptedWorld(seed, inventory={"wooden_sword": 1}))
     report = run_episode(make_env(task="wooden_sword", frames=SMALL), ScriptedPolicy([]), 1)
-    assert report.success and report.end == "policy finished" and report.steps == 0
+    assert report.success and report.end == report.end_kind == "policy finished" and report.steps == 0
     assert report.tiers["wooden"].step == 0 and report.tiers["wooden"].ticks == 0
 
 
@@ -48,19 +48,19 @@ def test_a_random_world_reports_the_seed_it_was_given(monkeypatch: pytest.Monkey
     worlds = use_scripted_worlds(monkeypatch, lambda seed: ScriptedWorld(seed))
     report = run_episode(make_env(task="wooden_sword", frames=SMALL), ScriptedPolicy(["explore"]), None)
     assert report.seed is not None and report.seed == worlds[0].seed   # replayable with --seed
-    assert report.end == "policy finished" and not report.success
+    assert report.end == report.end_kind == "policy finished" and not report.success
 
 
 def test_the_step_limit_is_the_reason_given(monkeypatch: pytest.MonkeyPatch) -> None:
     use_scripted_worlds(monkeypatch, lambda seed: ScriptedWorld(seed))
     report = run_episode(make_env(task="wooden_sword", frames=SMALL, max_steps=2), ScriptedPolicy(TO_THE_SWORD), 1)
-    assert report.end == "truncated: step limit" and report.steps == 2 and not report.success
+    assert report.end == "truncated: step limit" and report.end_kind == "step limit" and report.steps == 2 and not report.success
 
 
 def test_a_lost_world_is_the_reason_given(monkeypatch: pytest.MonkeyPatch) -> None:
     use_scripted_worlds(monkeypatch, lambda seed: ScriptedWorld(seed, dies_after=1))
     report = run_episode(make_env(task="wooden_sword", frames=SMALL, max_steps=9), ScriptedPolicy(TO_THE_SWORD), 1)
-    assert report.end == "truncated: world lost: the embedded server exited with code 1" and report.steps == 1
+    assert report.end == "truncated: world lost: the embedded server exited with code 1" and report.end_kind == "world lost" and report.steps == 1
 
 
 def test_the_report_names_the_session_when_recording(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -95,3 +95,11 @@ def test_the_summary_of_no_episodes_is_empty() -> None:
     summary = summarize([])
     assert summary["episodes"] == 0 and summary["median_steps"] is None
     assert all(row["successes"] == 0 and row["median_ticks"] is None for row in summary["tiers"].values())
+
+
+def test_the_end_kind_comes_from_the_flags_of_the_truncating_step() -> None:
+    from agent.evaluation import truncation_kind
+
+    assert truncation_kind({"lost": "the bridge died", "truncated_reason": "world lost: the bridge died"}) == "world lost"
+    assert truncation_kind({"stuck": True, "truncated_reason": "stuck: 40 decisions"}) == "stuck"
+    assert truncation_kind({"truncated_reason": "step limit"}) == "step limit"

@@ -2,6 +2,7 @@
 faster on both sides, a stuck episode ends as stuck, and training refuses evaluation seeds."""
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import time
 from pathlib import Path
@@ -191,7 +192,7 @@ def test_cola_rl_refuses_evaluation_seeds_before_it_loads_anything(tmp_path: Pat
     with pytest.raises(ValueError, match="speed"):
         cola_rl.run(options(speed="0"), print)
     with pytest.raises(Exception) as past_the_check:              # allowed: it goes on (to the missing init)
-        cola_rl.run(options(world_seed="1000000", allow_evaluation_seeds="true"), print)
+        cola_rl.run(dataclasses.replace(options(world_seed="1000000"), allow_evaluation_seeds=True), print)
     assert "evaluation seed" not in str(past_the_check.value)
 
 
@@ -212,3 +213,28 @@ def test_a_world_killed_mid_episode_ends_it_lost_and_the_next_reset_starts_a_new
         assert env.unwrapped.world.embedded_server.alive() and info["state"]["inventory"] == {}
     finally:
         env.close()
+
+
+def test_offline_training_refuses_sessions_recorded_on_evaluation_seeds(tmp_path: Path) -> None:
+    from agent.recording import SessionRecorder
+    from brain.data.decisions import DatasetError, load_decisions
+
+    for name, seed in (("train", 5), ("held_out", EVALUATION_SEEDS.start + 5)):
+        with SessionRecorder(tmp_path / name, {"task": "wooden_sword", "seed": seed}) as rec:
+            rec.log_reset("the start", state={"inventory": {}})
+            rec.log_step(1, "the start", "mine:oak_log", {"token": "mine:oak_log", "ok": True}, 0.1,
+                         state={"inventory": {"oak_log": 1}}, terminated=True, truncated=False)
+    assert len(load_decisions([tmp_path / "train"], with_frames=False)) == 1
+    with pytest.raises(DatasetError, match=f"held_out: recorded on seed {EVALUATION_SEEDS.start + 5} is an evaluation seed"):
+        load_decisions([tmp_path], with_frames=False)
+    assert len(load_decisions([tmp_path], with_frames=False, allow_evaluation_seeds=True)) == 2
+
+
+def test_a_world_with_no_seed_given_never_gets_an_evaluation_or_training_seed() -> None:
+    import random
+
+    from agent.seeds import OTHER_SEEDS, random_world_seed
+
+    rng = random.Random(0)
+    drawn = [random_world_seed(rng) for _ in range(10_000)] + [random_world_seed() for _ in range(100)]
+    assert all(s in OTHER_SEEDS and s not in EVALUATION_SEEDS and s not in TRAINING_SEEDS for s in drawn)

@@ -12,7 +12,6 @@ from typing import Any, Callable
 
 import pytest
 
-from agent.evaluation import end_kind
 from agent.policies import Policy
 from agent.recording import load_sessions
 from agent.rollout import Capacity, RolloutPool, fit_workers, is_lost
@@ -125,9 +124,9 @@ def test_a_killed_world_is_reported_lost_and_the_next_episode_runs_on_a_restarte
         second_world = pool.worlds()[0]
     lost, played = reports
     assert killed and lost.seed == 201 and is_lost(lost) and not lost.success, (lost, lines)
-    assert "embedded server died" in lost.end and end_kind(lost.end) == "world lost"   # as eval's summary counts it
+    assert "embedded server died" in lost.end and lost.end_kind == "world lost"   # as eval's summary counts it
     assert any(line.startswith("[w0] seed 201: lost: ") and line.endswith("restarting the worker") for line in lines)
-    assert played.seed == 202 and played.end == "truncated: step limit" and played.steps == 2
+    assert played.seed == 202 and played.end == "truncated: step limit" and played.end_kind == "step limit" and played.steps == 2
     assert second_worker != first_worker and second_world["server"] != killed["server"]
     assert played.session is not None and Path(played.session).parent == tmp_path
     with pytest.raises(ProcessLookupError):       # the lost world's bridge was stopped with its worker

@@ -23,6 +23,7 @@ import numpy as np
 
 from agent.observation_text import observation_text
 from agent.recording import Session, SessionError, load_sessions
+from agent.seeds import check_training_seeds
 from agent.tasks import task_description
 from brain.model.inputs import DecisionInput
 
@@ -124,11 +125,12 @@ def session_decisions(session: Session, frame_size: int | None = 112, with_frame
 
 
 def load_decisions(paths: Sequence[str | Path], frame_size: int | None = 112, with_frames: bool = True,
-                   report: LoadReport | None = None) -> list[Decision]:
+                   report: LoadReport | None = None, allow_evaluation_seeds: bool = False) -> list[Decision]:
     """Every decision of the sessions under `paths` (session folders, or folders of them).
 
     Frames are resized to frame_size² (None keeps the recorded size). Raises DatasetError (a ValueError)
-    when no path is given or nothing usable is found, SessionError for a missing or corrupt session.
+    when no path is given or nothing usable is found, or a session was played on an evaluation seed (unless
+    allow_evaluation_seeds: agent/seeds.py); SessionError for a missing or corrupt session.
     """
     if not paths:
         raise DatasetError("no sessions given: pass session folders (or folders of them), e.g. --sessions sessions/")
@@ -136,11 +138,21 @@ def load_decisions(paths: Sequence[str | Path], frame_size: int | None = 112, wi
     out: list[Decision] = []
     for path in paths:
         for session in load_sessions(path):
+            _check_seed(session, allow_evaluation_seeds)
             out.extend(session_decisions(session, frame_size, with_frames, report))
     if not out:
         raise DatasetError(f"the sessions under {', '.join(str(p) for p in paths)} hold no decisions "
                            f"({report.sessions} sessions, {report.unknown_tokens} tokens outside the vocabulary)")
     return out
+
+
+def _check_seed(session: Session, allow_evaluation_seeds: bool) -> None:
+    seed = session.metadata.get("seed")
+    if isinstance(seed, int):
+        try:
+            check_training_seeds([seed], allow_evaluation_seeds)
+        except ValueError as err:
+            raise DatasetError(f"{session.path}: recorded on {err}") from None
 
 
 def split_by_session(decisions: Sequence[Decision], eval_fraction: float, seed: int

@@ -156,7 +156,8 @@ def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
 
     report = LoadReport()
     frame_size = settings.frame_size
-    decisions = load_decisions(options.sessions, frame_size=frame_size, report=report)
+    decisions = load_decisions(options.sessions, frame_size=frame_size, report=report,
+                               allow_evaluation_seeds=options.allow_evaluation_seeds)
     returns = dict(zip(map(id, decisions), returns_to_go(decisions, settings.gamma)))
     usable = [d for d in decisions if d.input.mask[d.skill]]  # a masked-out label has probability 0: skip it
     train, held = split_by_session(usable, options.eval_fraction, options.seed)
@@ -224,6 +225,7 @@ def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
     }
     path = _save(model, options, init_parts, {"phase": "bc", "steps": options.steps, "lr": options.lr,
                                               "seed": options.seed, "sessions": [str(p) for p in options.sessions],
+                                              "allow_evaluation_seeds": options.allow_evaluation_seeds,
                                               "held_out_top1": after.get("top1"), "held_out_top5": after.get("top5")})
     metrics["checkpoint"] = str(path)
     return metrics

@@ -163,7 +163,7 @@ def load_encoded(larm: Any, options: TrainOptions, progress: Progress) -> tuple[
 
     if not options.sessions:
         raise ValueError("CoLA's offline phases need recorded sessions (--sessions DIR ...)")
-    decisions = load_decisions([Path(p) for p in options.sessions])
+    decisions = load_decisions([Path(p) for p in options.sessions], allow_evaluation_seeds=options.allow_evaluation_seeds)
     train, held = split_by_session(decisions, options.eval_fraction, options.seed)
     if not train:
         raise ValueError(f"no training decisions left after holding out {options.eval_fraction:.0%} of sessions")
@@ -233,7 +233,7 @@ def evaluate_and_save(options: TrainOptions, start: Start, cola: Cola, train: En
     report["train"] = evaluate_offline(start.larm, cola, train)
     report["held_out"] = evaluate_offline(start.larm, cola, held)
     entry = {"phase": options.phase, "steps": options.steps, "sessions": [str(p) for p in options.sessions],
-             "time": time.time(), "held_out": report["held_out"]}
+             "allow_evaluation_seeds": options.allow_evaluation_seeds, "time": time.time(), "held_out": report["held_out"]}
     save_cola(Path(options.out), start, cola, entry)
     progress(f"wrote {options.out}")
     return report

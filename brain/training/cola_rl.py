@@ -39,8 +39,6 @@ class RlSettings:
     """folder to record the RL episodes in ("": no recording)"""
     world_seed: int = 100_000
     """the first episode's world seed; episode i plays world_seed + i (agent/seeds.py: training seeds only)"""
-    allow_evaluation_seeds: bool = False
-    """let world seeds fall in the evaluation range (the report says so)"""
     speed: float = FAST_SPEED
     """the embedded world's game clock, K times real time"""
 
@@ -157,7 +155,7 @@ def run(options: TrainOptions, progress: Progress, env: Any | None = None) -> di
     if options.steps < 1:
         raise ValueError("cola-rl needs --steps >= 1 (environment steps)")
     # at most one episode per environment step: these are all the worlds the run can play
-    check_training_seeds(range(rl.world_seed, rl.world_seed + options.steps), rl.allow_evaluation_seeds)
+    check_training_seeds(range(rl.world_seed, rl.world_seed + options.steps), options.allow_evaluation_seeds)
     start, cola = load_cola(options, "cola-bc", progress)
     if not any(h.get("phase") == "cola-bc" for h in start.meta.history):
         progress("warning: the init checkpoint has no cola-bc phase; the KL anchors to an uncloned latent policy")
@@ -174,6 +172,8 @@ def run(options: TrainOptions, progress: Progress, env: Any | None = None) -> di
             env.close()
     report = {"phase": options.phase, "ppo": dataclasses.asdict(ppo), "rl": dataclasses.asdict(rl), **report}
     entry = {"phase": options.phase, "steps": options.steps, "task": rl.task, "time": time.time(),
+             "world_seeds": [rl.world_seed, rl.world_seed + options.steps - 1],
+             "allow_evaluation_seeds": options.allow_evaluation_seeds,
              "episode_returns": report["episode_returns"], "kl_ref": report["kl_ref"]}
     save_cola(Path(options.out), start, cola, entry)
     progress(f"wrote {options.out}")

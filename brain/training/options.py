@@ -44,6 +44,8 @@ class TrainOptions:
     """held-out share (by item for knowledge, by session or world otherwise)"""
     log_every: int = 10
     """a progress line every N steps"""
+    allow_evaluation_seeds: bool = False
+    """learn from worlds or sessions of evaluation seeds (agent/seeds.py); the checkpoint's training log says so"""
     extra: dict[str, str] = field(default_factory=dict)
     """the phase-specific --set KEY=VALUE pairs, parsed by parse_settings"""
 
