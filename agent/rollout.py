@@ -363,15 +363,16 @@ class RolloutPool:
 
     # -- closing
 
-    def close(self) -> None:
-        """Stop every world (closing its session), end the actors, and the local Ray runtime if this pool started it."""
+    def close(self, graceful_s: float = 30.0) -> None:
+        """Stop every world (closing its session; a worker busy with an episode gets `graceful_s` to end it), end
+        the actors, and the local Ray runtime if this pool started it."""
         ray = self._ray
         closing = []
         for slot in self.slots:
             with contextlib.suppress(Exception):
                 closing.append(slot.actor.close.remote())
         with contextlib.suppress(Exception):
-            ray.wait(closing, num_returns=len(closing), timeout=30)
+            ray.wait(closing, num_returns=len(closing), timeout=graceful_s)
         for slot in self.slots:
             with contextlib.suppress(Exception):
                 ray.kill(slot.actor, no_restart=True)
@@ -383,8 +384,12 @@ class RolloutPool:
     def __enter__(self) -> RolloutPool:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is KeyboardInterrupt:   # Ctrl-C: a worker mid-episode cannot close its world; do not wait
+            self.warn(f"interrupted: stopping {len(self.slots)} world(s)")
+            self.close(graceful_s=2.0)
+        else:
+            self.close()
 
 
 def _init_ray(ray: Any, address: str | None, cpus: int) -> None:

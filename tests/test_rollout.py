@@ -131,3 +131,44 @@ def test_a_killed_world_is_reported_lost_and_the_next_episode_runs_on_a_restarte
     assert played.session is not None and Path(played.session).parent == tmp_path
     with pytest.raises(ProcessLookupError):       # the lost world's bridge was stopped with its worker
         os.kill(killed["bridge"], 0)
+
+
+@worlds
+def test_ctrl_c_stops_eval_on_workers_with_its_worlds_in_seconds(tmp_path: Path) -> None:
+    import queue
+    import re
+    import threading
+    import time
+
+    # A terminal's Ctrl-C: SIGINT to the whole foreground process group (the command and Ray's processes).
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO_ROOT / "run_agent.py"), "eval", "--policy", "expert", "--task", "wooden_sword",
+         "--seeds", "4", "--seed-start", "111", "--workers", "2", "--max-steps", "60", "--record", str(tmp_path)],
+        cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()  # type: ignore[union-attr]
+    seen: list[str] = []
+    pids: list[int] = []
+    deadline = time.monotonic() + 240
+    try:
+        while not all(any(f"[w{w}] seed" in s and " step 1:" in s for s in seen) for w in (0, 1)):
+            assert time.monotonic() < deadline and proc.poll() is None, "".join(seen)[-3000:]
+            with __import__("contextlib").suppress(queue.Empty):
+                seen.append(line := lines.get(timeout=1))
+                if m := re.search(r"world: server pid (\d+), bridge pid (\d+)", line):
+                    pids += [int(m.group(1)), int(m.group(2))]
+        assert len(pids) == 4, seen
+        interrupted = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=60) == 130
+        took = time.monotonic() - interrupted
+        time.sleep(1)
+        while not lines.empty():
+            seen.append(lines.get())
+        assert "interrupted: stopping 2 world(s)" in "".join(seen) and took < 20, (took, "".join(seen)[-2000:])
+        alive = [p for p in pids if Path(f"/proc/{p}").exists() and "Z" not in Path(f"/proc/{p}/stat").read_text().split()[2]]
+        assert not alive, f"world processes left running: {alive}"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
