@@ -132,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--speeds", type=_numbers(float), default=[1.0, 2.0, 4.0, FAST_SPEED], metavar="K,K",
                        help=f"world: game clock speeds to measure (default 1,2,4,{FAST_SPEED:g})")
     bench.add_argument("--workers", type=_numbers(int), default=[1, 2, 4], metavar="N,N",
-                       help=f"world: worlds at once on Ray, at speed {FAST_SPEED:g} (default 1,2,4; 0 to skip)")
+                       help="world: worlds at once on Ray, at --worker-speed (default 1,2,4; 0 to skip)")
+    bench.add_argument("--worker-speed", type=_speed, default=FAST_SPEED, metavar="K",
+                       help=f"world: the game clock of the worker rows (default {FAST_SPEED:g})")
     bench.add_argument("--resets", type=int, default=3, help="world: fresh worlds to time reset() on (default 3)")
     bench.add_argument("--seeds", type=int, default=4, help="world: training seeds every row plays (default 4)")
     bench.add_argument("--ray-address", metavar="ADDR", help="world: a Ray cluster for the workers")
@@ -310,7 +312,8 @@ def _bench_world(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         speeds = [check_speed(k) for k in args.speeds]
     except ValueError as err:
         parser.error(f"--speeds: {err}")
-    return bench_world(args.json, speeds, args.workers, decisions, args.seeds, args.resets, args.ray_address)
+    return bench_world(args.json, speeds, args.workers, decisions, args.seeds, args.resets, args.ray_address,
+                       args.worker_speed)
 
 
 def _policies(name: str, task: str, checkpoint: str | None) -> tuple[Callable[[int | None], Policy], dict[str, Any]]:

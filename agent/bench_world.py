@@ -116,17 +116,18 @@ def expert_decisions_on_workers(workers: int, speed: float, decisions: int, seed
             "wall_s": round(wall, 1), "ray_start_s": round(started - t0, 1),
             "ticks_per_decision": round(ticks / done, 1) if done else None,
             "decisions_per_hour": round(3600 * done / wall) if wall else None,
-            "lost": sum(1 for r in reports if r.end_kind == "world lost"), "cores_busy": cores_busy(cpu0, cpu1)}
+            "lost": sum(1 for r in reports if r.end_kind == "world lost"),
+            "keeps_up": all(r.clock.get("keeps_up") is not False for r in reports), "cores_busy": cores_busy(cpu0, cpu1)}
 
 
 def run(speeds: Sequence[float], workers: Sequence[int], decisions: int, seeds: int, resets: int,
-        ray_address: str | None, progress: Progress) -> dict[str, Any]:
+        ray_address: str | None, progress: Progress, worker_speed: float = FAST_SPEED) -> dict[str, Any]:
     seed_list = [BENCH_SEED + i for i in range(seeds)]
     report: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}, "task": BENCH_TASK, "seeds": seed_list,
                               "decisions_per_seed": decisions}
     report["reset"] = time_resets(resets, FAST_SPEED, progress) if resets else None
     report["speeds"] = [expert_decisions(k, decisions, seed_list, progress) for k in speeds]
-    report["workers"] = [expert_decisions_on_workers(n, FAST_SPEED, decisions, seed_list, ray_address, progress)
+    report["workers"] = [expert_decisions_on_workers(n, worker_speed, decisions, seed_list, ray_address, progress)
                          for n in workers]
     base = next((r["decisions_per_hour"] for r in report["speeds"] if r["speed"] == 1.0), None)
     if base:
@@ -148,15 +149,16 @@ def print_report(report: dict[str, Any]) -> None:
     for w in report["workers"]:
         print(f"workers {w['workers']} at speed {w['speed']:g}: {w['decisions']} decisions in {w['wall_s']} s "
               f"({w['decisions_per_hour']} per hour, speedup {w.get('speedup', '-')}, {w['cores_busy']} cores busy, "
-              f"{w['ticks_per_decision']} ticks per decision, {w['lost']} lost; Ray start {w['ray_start_s']} s)")
+              f"{w['ticks_per_decision']} ticks per decision, keeps up: {w['keeps_up']}, {w['lost']} lost; "
+              f"Ray start {w['ray_start_s']} s)")
 
 
 def main(as_json: bool, speeds: Sequence[float], workers: Sequence[int], decisions: int, seeds: int, resets: int,
-         ray_address: str | None) -> int:
+         ray_address: str | None, worker_speed: float = FAST_SPEED) -> int:
     def progress(message: str) -> None:
         print(f"[bench world] {message}", file=sys.stderr, flush=True)
 
-    report = run(speeds, workers, decisions, seeds, resets, ray_address, progress)
+    report = run(speeds, workers, decisions, seeds, resets, ray_address, progress, worker_speed)
     if as_json:
         print(json.dumps(report))
     else:

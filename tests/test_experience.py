@@ -13,6 +13,7 @@ from agent.env import MinecraftEnv
 from agent.registration import make_env
 from agent.seeds import EVALUATION_SEEDS, TRAINING_SEEDS, check_training_seeds, seed_range_name
 from agent.wrappers import TokenActions
+from conftest import run_cli
 from bridge.messages import FrameSettings
 from scripted_world import ScriptedWorld, use_scripted_worlds
 from world.embedded_server import MAX_SPEED, check_speed
@@ -238,3 +239,29 @@ def test_a_world_with_no_seed_given_never_gets_an_evaluation_or_training_seed() 
     rng = random.Random(0)
     drawn = [random_world_seed(rng) for _ in range(10_000)] + [random_world_seed() for _ in range(100)]
     assert all(s in OTHER_SEEDS and s not in EVALUATION_SEEDS and s not in TRAINING_SEEDS for s in drawn)
+
+
+def test_bench_world_refuses_bad_speeds_and_counts() -> None:
+    for args, message in ((["--speeds", "0"], "--speeds"), (["--speeds", "1,50"], "above the most"),
+                          (["--worker-speed", "-1"], "--worker-speed"), (["--seeds", "0"], "at least 1")):
+        result = run_cli("bench", "world", *args)
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr[-500:])
+
+
+@pytest.mark.slow
+def test_bench_world_measures_each_speed_and_the_workers_against_speed_1() -> None:
+    import json
+
+    result = run_cli("bench", "world", "--speeds", "1,4", "--workers", "1", "--worker-speed", "4", "--decisions", "2",
+                     "--seeds", "1", "--resets", "1", "--json", timeout=400)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    assert report["reset"]["resets"] == 1 and 0 < report["reset"]["mean_s"] < 60
+    slow, fast = report["speeds"]
+    assert (slow["speed"], fast["speed"]) == (1.0, 4.0) and slow["decisions"] == fast["decisions"] == 2
+    assert slow["speedup"] == 1.0 and fast["ticks"] > 0 and fast["keeps_up"] in (True, False)
+    # the game clock is what was asked: ticks per second near 20 K (a busy machine may fall behind at 4)
+    assert 15 <= slow["ticks_per_s"] <= 25 and fast["ticks_per_s"] > 1.5 * slow["ticks_per_s"], report["speeds"]
+    (row,) = report["workers"]
+    assert row["workers"] == 1 and row["speed"] == 4.0 and row["decisions"] == 2 and row["lost"] == 0
+    assert row["speedup"] == round(row["decisions_per_hour"] / slow["decisions_per_hour"], 2)
