@@ -19,8 +19,9 @@
   whose process died is replaced by a fresh actor, its episode reported with end "lost: <why>" and success
   False; the run goes on with the other seeds. An episode with no progress for `stall_s` counts as lost too.
 - `ray_address` joins a Ray cluster (every node needs this project installed, as here); otherwise a local
-  runtime is started with one CPU per world, no dashboard, worker logs kept in Ray's session folder (their
-  progress reaches the consumer through the generator) and the smallest object store Ray allows.
+  runtime is started with one CPU per world, workers at normal priority, no dashboard, worker logs kept in Ray's
+  session folder (their progress reaches the consumer through the generator) and the smallest object store
+  Ray allows.
 
 Ray is imported here only, inside the functions that need it: `import agent.rollout` does not import it.
 """
@@ -406,9 +407,11 @@ def _init_ray(ray: Any, address: str | None, cpus: int) -> None:
                 f"cannot join the Ray cluster at {address}: {_first_line(err)} (a cluster started with token "
                 "authentication, Ray's default, also needs RAY_AUTH_MODE=token and its token here)") from None
         return
-    # "local": always a fresh runtime of our own, never a cluster that RAY_ADDRESS happens to name.
+    # "local": always a fresh runtime of our own, never a cluster that RAY_ADDRESS happens to name. Its workers
+    # run at normal priority (Ray's default is nice 15): their worlds are the work, and a world starved by any
+    # other process on the machine falls behind its game clock.
     ray.init(address="local", num_cpus=cpus, include_dashboard=False, object_store_memory=OBJECT_STORE_BYTES,
-             **common)
+             _system_config={"worker_niceness": 0}, **common)
 
 
 def _check_reachable(address: str, timeout: float = 5.0) -> None:

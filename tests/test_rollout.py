@@ -119,6 +119,7 @@ def test_a_killed_world_is_reported_lost_and_the_next_episode_runs_on_a_restarte
     with RolloutPool(1, {"record_dir": tmp_path, "policy": {"name": "random"}}, task="wooden_sword", max_steps=2,
                      policy=_slow_first_decision(201, wait_s=5.0), progress=progress) as pool:
         first_worker = ray.get(pool.slots[0].actor.pid.remote())
+        assert os.getpriority(os.PRIO_PROCESS, first_worker) == os.getpriority(os.PRIO_PROCESS, 0)  # not niced below us
         reports = list(pool.run([201, 202]))
         second_worker = ray.get(pool.slots[0].actor.pid.remote())
         second_world = pool.worlds()[0]
