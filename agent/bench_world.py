@@ -63,6 +63,7 @@ def expert_decisions(speed: float, decisions: int, seeds: Sequence[int], progres
     env = make_env(task=BENCH_TASK, speed=speed, max_steps=decisions, stuck_after=None,
                    frames=FrameSettings(fps=0))
     done = ticks = 0
+    by_verb: dict[str, list[int]] = {}   # verb -> game ticks of each of its skills (the result's own count)
     played_s = 0.0          # wall time from each reset's first observation to the last step (no resets)
     keeps_up = True
     cpu0, t0 = cpu_jiffies(), time.monotonic()
@@ -78,6 +79,7 @@ def expert_decisions(speed: float, decisions: int, seeds: Sequence[int], progres
                     break
                 obs, _, terminated, truncated, info = env.step(action)
                 policy.observe(action[0], info["result"])
+                by_verb.setdefault(action[0].split(":")[0], []).append(int(info["result"].get("ticks") or 0))
                 steps += 1
                 progress(f"speed {speed:g}, seed {seed}: decision {steps}/{decisions} {action[0]}")
                 if terminated or truncated:
@@ -94,7 +96,11 @@ def expert_decisions(speed: float, decisions: int, seeds: Sequence[int], progres
             "ticks_per_decision": round(ticks / done, 1) if done else None,
             "decisions_per_hour": round(3600 * done / wall) if wall else None,
             "ticks_per_s": round(ticks / played_s, 1) if played_s else None,   # achieved, resets left out
-            "keeps_up": keeps_up, "cores_busy": cores_busy(cpu0, cpu1)}
+            "keeps_up": keeps_up, "cores_busy": cores_busy(cpu0, cpu1),
+            # where the ticks go: a skill that waits on the game (furnace, digging) takes the same ticks at any K;
+            # one that computes (path search) takes more ticks the faster the clock
+            "ticks_by_verb": {verb: {"skills": len(t), "mean_ticks": round(sum(t) / len(t), 1)}
+                              for verb, t in sorted(by_verb.items())}}
 
 
 def expert_decisions_on_workers(workers: int, speed: float, decisions: int, seeds: Sequence[int],
@@ -146,6 +152,10 @@ def print_report(report: dict[str, Any]) -> None:
         print(f"{s['speed']:>6g} {s['decisions']:>9d} {s['wall_s']:>7.1f} {s['ticks']:>7d} "
               f"{s['wall_s_per_1000_ticks']!s:>12s} {s['ticks_per_decision']!s:>9s} {s['decisions_per_hour']!s:>8s} "
               f"{s['ticks_per_s']!s:>7s} {s['cores_busy']:>5.2f} {s.get('speedup', '-')!s:>7s}")
+    verbs = sorted({v for s in report["speeds"] for v in s["ticks_by_verb"]})
+    print("mean game ticks per skill, by verb, at each speed: " + ", ".join(
+        f"{v} " + "/".join(str(s["ticks_by_verb"].get(v, {}).get("mean_ticks", "-")) for s in report["speeds"])
+        for v in verbs))
     for w in report["workers"]:
         print(f"workers {w['workers']} at speed {w['speed']:g}: {w['decisions']} decisions in {w['wall_s']} s "
               f"({w['decisions_per_hour']} per hour, speedup {w.get('speedup', '-')}, {w['cores_busy']} cores busy, "

@@ -260,6 +260,7 @@ def test_bench_world_measures_each_speed_and_the_workers_against_speed_1() -> No
     slow, fast = report["speeds"]
     assert (slow["speed"], fast["speed"]) == (1.0, 4.0) and slow["decisions"] == fast["decisions"] == 2
     assert slow["speedup"] == 1.0 and fast["ticks"] > 0 and fast["keeps_up"] in (True, False)
+    assert sum(v["skills"] for v in slow["ticks_by_verb"].values()) == 2 and fast["ticks_by_verb"].keys() == slow["ticks_by_verb"].keys()
     # the game clock is what was asked: ticks per second near 20 K (a busy machine may fall behind at 4)
     assert 15 <= slow["ticks_per_s"] <= 25 and fast["ticks_per_s"] > 1.5 * slow["ticks_per_s"], report["speeds"]
     (row,) = report["workers"]
