@@ -3,6 +3,9 @@
 The bridge prints one JSON line on stdout when its websocket listens and the bot has spawned:
 ``{"event": "ready", "ws_host": "127.0.0.1", "ws_port": N, "token": "...", "username": "larm"}``; if the bot
 cannot join it prints ``{"event": "error", "message": ...}`` and exits with code 3. Logs go to stderr.
+The token travels in the environment (``LARM_BRIDGE_TOKEN``, readable only by this user), never on the
+command line, which every local user can read in the process list. The bridge exits by itself when this
+process dies (it watches its parent), even though it runs in a session of its own.
 
     with BridgeProcess("127.0.0.1:25565") as bridge:
         client = SyncBridgeClient.connect(bridge.url, bridge.token)
@@ -18,6 +21,7 @@ from world.node_process import NodeProcess, NodeProcessError
 
 BRIDGE_SCRIPT = Path(__file__).resolve().parent / "bot" / "bridge.js"
 LOOPBACK = "127.0.0.1"
+TOKEN_ENV = "LARM_BRIDGE_TOKEN"  # bridge/bot/bridge.js reads the token here
 
 
 class BridgeProcessError(NodeProcessError):
@@ -60,17 +64,17 @@ class BridgeProcess(NodeProcess[BridgeInfo]):
     ) -> None:
         if ":" not in server:
             raise ValueError(f"server must be HOST:PORT, got {server!r}")
-        super().__init__(startup_timeout, node, env)
+        self.token = token or secrets.token_hex(16)
+        super().__init__(startup_timeout, node, {**(env or {}), TOKEN_ENV: self.token})
         self.server = server
         self.username = username
         self.ws_host = ws_host
         self.ws_port = ws_port
-        self.token = token or secrets.token_hex(16)
         self.extra_args = tuple(extra_args)
 
     def arguments(self) -> list[str]:
         return [str(BRIDGE_SCRIPT), "--server", self.server, "--username", self.username,
-                "--ws-host", self.ws_host, "--ws-port", str(self.ws_port), "--token", self.token, *self.extra_args]
+                "--ws-host", self.ws_host, "--ws-port", str(self.ws_port), *self.extra_args]
 
     @property
     def url(self) -> str:

@@ -38,7 +38,7 @@ SKILL_MARGIN_S = 15.0      # the client waits this much longer than the skill's 
 CANCEL_GRACE_S = 5.0       # after a client-side timeout: how long to wait for the cancelled result
 EVENT_QUEUE_SIZE = 1000
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
-CLOSE_CODES = {4001: "bad_token", 4002: "bad_protocol", 4003: "busy"}
+CLOSE_CODES = {4001: "bad_token", 4002: "bad_protocol", 4003: "busy", 4004: "not_ready"}
 SKILL_EVENTS = ("skill_started", "skill_progress")
 
 T = TypeVar("T")

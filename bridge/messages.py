@@ -25,8 +25,8 @@ SKILL_ERROR_KINDS = (
     "failed", "internal",
 )
 PROTOCOL_ERROR_KINDS = (
-    "malformed_json", "too_large", "bad_request", "unknown_type", "unknown_skill", "bad_arguments", "busy",
-    "not_ready", "not_connected", "bad_token", "bad_protocol", "internal",
+    "malformed_json", "too_large", "too_deep", "bad_request", "unknown_type", "unknown_skill", "bad_arguments",
+    "busy", "not_ready", "not_connected", "bad_token", "bad_protocol", "internal",
 )
 EVENT_NAMES = (
     "skill_started", "skill_progress", "death", "respawn", "damage", "chat", "disconnect", "reconnecting",

@@ -49,10 +49,28 @@ function parseSkill (token, args = {}, registry) {
   if (!def) throw new SkillInputError('unknown_skill', `unknown skill verb '${verb}' (known: ${[...VERBS.keys()].join(', ')})`)
   if (def.target === 'none' && target !== null) throw new SkillInputError('unknown_skill', `'${verb}' takes no target`)
   if (def.target !== 'none' && !target) throw new SkillInputError('unknown_skill', `'${verb}' needs a target, e.g. ${verb}:${exampleTarget(def)}`)
-  if (def.target !== 'none' && !def.validTarget(target, registry)) {
+  if (def.target !== 'none' && !(inVocabulary(def.target, target, registry) && def.validTarget(target, registry))) {
     throw new SkillInputError('unknown_skill', `'${target}' is not a valid target for '${verb}' (a ${def.target})`)
   }
   return { def, target: def.target === 'y' ? Number(target) : target, args: checkArgs(def, args || {}) }
+}
+
+// Which of the registry's tables a kind of target names an entry of.
+const TARGET_TABLES = { block: 'blocksByName', item: 'itemsByName', mob: 'entitiesByName' }
+
+/**
+ * Whether `name` is one of the vocabulary's own entries in `table` (e.g. registry.itemsByName). These tables
+ * are plain objects: a bare lookup also finds what every object inherits ('constructor', 'toString',
+ * '__proto__'), which would let such a token through to a skill that then does nothing.
+ */
+function ownEntry (table, name) {
+  return Boolean(table) && typeof name === 'string' && Object.hasOwn(table, name) && Boolean(table[name])
+}
+
+/** Whether a target of this kind names an own entry of the registry (kinds without a table pass: y, fluid). */
+function inVocabulary (kind, target, registry) {
+  const table = TARGET_TABLES[kind]
+  return !table || !registry || ownEntry(registry[table], target)
 }
 
 function exampleTarget (def) {
@@ -64,7 +82,7 @@ function checkArgs (def, args) {
   const out = {}
   const spec = def.args || {}
   for (const name of Object.keys(args)) {
-    if (!spec[name]) throw new SkillInputError('bad_arguments', `'${def.verb}' has no argument '${name}' (it has: ${Object.keys(spec).join(', ') || 'none'})`)
+    if (!Object.hasOwn(spec, name)) throw new SkillInputError('bad_arguments', `'${def.verb}' has no argument '${name}' (it has: ${Object.keys(spec).join(', ') || 'none'})`)
   }
   for (const [name, s] of Object.entries(spec)) {
     const value = args[name] ?? s.default
@@ -164,4 +182,4 @@ function abortPromise (signal) {
   })
 }
 
-module.exports = { parseSkill, runSkill, describeVerbs, loadVerbs, VERBS, DEFAULT_DEADLINE_MS, SkillError, SkillInputError }
+module.exports = { parseSkill, runSkill, describeVerbs, loadVerbs, ownEntry, VERBS, DEFAULT_DEADLINE_MS, SkillError, SkillInputError }

@@ -1,7 +1,8 @@
 'use strict'
-// One connected agent: the handshake, then requests (observe, frame, skill, cancel, ping) answered over
-// the websocket, events forwarded, and the frame stream. Every bad input gets a structured error and the
-// session keeps serving (except a wrong token or protocol version, which close the socket).
+// One websocket connection: the handshake, then requests (observe, frame, skill, cancel, ping) answered
+// over the websocket, events forwarded, and the frame stream. Every bad input gets a structured error and the
+// session keeps serving (except a wrong token or protocol version, or a hello while another agent holds the
+// bridge, which close the socket). A connection that has not said a valid hello in time is closed.
 const crypto = require('crypto')
 const { PROTOCOL_VERSION, ProtocolError, parseRequest, errorMessage, encodeFrame } = require('./protocol')
 const { parseSkill, runSkill, describeVerbs, SkillError, SkillInputError } = require('larm-skills/runner')
@@ -12,11 +13,22 @@ const BRIDGE_VERSION = require('../package.json').version
 const { minecraft: MINECRAFT_VERSION } = require('larm-world/vanilla/versions.json')
 const DEFAULT_FRAMES = { fps: 10, width: 224, height: 224, labels: false }
 const MAX_BUFFERED_FRAMES = 3 // skip stream frames while the agent has not read this many
+const MAX_FRAME_REQUESTS = 4 // frame requests rendered or being sent at once; more are answered busy
+const DEFAULT_HELLO_TIMEOUT_S = 5 // real seconds a connection has to say a valid hello
+const DEFAULT_HEARTBEAT_S = 15 // real seconds between websocket pings (bridge.js); a client missing one is dropped
+const CLOSE_TERMINATE_MS = 1000 // real ms a closed connection has to finish the close handshake
+// Errors that end the connection, with the websocket close code (bridge/PROTOCOL.md).
+const CLOSE_ON = { bad_token: [4001, 'bad token'], bad_protocol: [4002, 'bad protocol version'] }
 
 class AgentSession {
-  constructor (ws, { connection, token, frames, log }) {
-    Object.assign(this, { ws, connection, token, log })
+  /**
+   * claim(session) -> bool: take the bridge's one agent slot (false: another agent holds it).
+   * helloTimeoutMs: real ms to say a valid hello before the connection is closed.
+   */
+  constructor (ws, { connection, token, frames, log, claim = () => true, helloTimeoutMs = DEFAULT_HELLO_TIMEOUT_S * 1000 }) {
+    Object.assign(this, { ws, connection, token, log, claim })
     this.ready = false
+    this.frameRequests = 0
     this.running = null // { id, token, controller }
     this.frames = { ...DEFAULT_FRAMES, ...frames }
     this.seq = 0
@@ -25,6 +37,18 @@ class AgentSession {
     connection.on('event', this.onEvent)
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary))
     ws.on('close', () => this.close())
+    // Real time: the game clock may run K times faster, a client's network does not.
+    this.helloTimer = gameClock.real.setTimeout(() => {
+      if (this.ready || this.closed) return
+      this.send(errorMessage('not_ready', `no valid hello within ${helloTimeoutMs / 1000} s: closing`))
+      this.end(4004, 'no hello')
+    }, helloTimeoutMs)
+  }
+
+  /** Close with a code; a client that does not finish the close handshake is cut off. */
+  end (code, reason) {
+    this.ws.close(code, reason)
+    gameClock.real.setTimeout(() => { if (this.ws.readyState !== this.ws.CLOSED) this.ws.terminate() }, CLOSE_TERMINATE_MS).unref()
   }
 
   get bot () { return this.connection.bot }
@@ -48,8 +72,8 @@ class AgentSession {
     } catch (err) {
       if (err instanceof ProtocolError || err instanceof SkillInputError) {
         this.send(errorMessage(err.kind, err.message, err.id ?? msg?.id))
-        if (err.kind === 'bad_token') this.ws.close(4001, 'bad token')
-        if (err.kind === 'bad_protocol') this.ws.close(4002, 'bad protocol version')
+        const close = CLOSE_ON[err.kind] ?? (err.kind === 'busy' && !this.ready ? [4003, 'busy'] : null)
+        if (close) this.end(...close)
       } else {
         this.log(`internal error: ${err.stack || err}`)
         this.send(errorMessage('internal', String(err.message || err), msg?.id))
@@ -74,8 +98,11 @@ class AgentSession {
     const b = Buffer.from(this.token)
     if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) throw new ProtocolError('bad_token', 'wrong token')
     if (msg.protocol !== PROTOCOL_VERSION) throw new ProtocolError('bad_protocol', `this bridge speaks protocol ${PROTOCOL_VERSION}, not ${msg.protocol}`)
+    if (!this.claim(this)) throw new ProtocolError('busy', 'another agent is connected to this bridge')
+    clearTimeout(this.helloTimer)
     this.frames = { ...this.frames, ...(msg.frames || {}) }
     this.ready = true
+    this.log(`agent connected${msg.client ? ` (${String(msg.client).slice(0, 80)})` : ''}`)
     this.send({
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
@@ -102,19 +129,33 @@ class AgentSession {
     this.send({ type: 'observation', ...(msg.id ? { id: msg.id } : {}), state })
   }
 
+  /** A frame request holds one of MAX_FRAME_REQUESTS places until its frame is handed to the socket. */
   async frame (msg) {
     this.requireBot(msg.id)
-    await this.renderAndSend({ id: msg.id, labels: msg.labels ?? this.frames.labels })
+    if (this.frameRequests >= MAX_FRAME_REQUESTS) {
+      throw new ProtocolError('busy', `${this.frameRequests} frame requests are still being rendered or sent; read their frames first (at most ${MAX_FRAME_REQUESTS} at a time)`, msg.id)
+    }
+    this.frameRequests++
+    let held = true
+    const release = () => { if (held) { held = false; this.frameRequests-- } }
+    try {
+      await this.renderAndSend({ id: msg.id, labels: msg.labels ?? this.frames.labels, onSent: release })
+    } catch (err) {
+      release()
+      throw err
+    }
   }
 
-  async renderAndSend ({ id, labels }) {
+  async renderAndSend ({ id, labels, onSent = () => {} }) {
     const renderer = this.connection.renderer
     if (!renderer) throw new ProtocolError('internal', 'no renderer is available in this bridge', id)
     const { width, height } = this.frames
     if (renderer.width !== width || renderer.height !== height) renderer.resize(width, height)
     const out = await renderer.render({ labels })
     const header = { seq: this.seq++, tick: gameTicks(this.bot), width: out.width, height: out.height, render_ms: Math.round(out.ms * 10) / 10, ...(id ? { id } : {}) }
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeFrame(header, out.rgb, labels ? out.labels : null))
+    // ws calls back once the frame is written to the socket (or failed): until then it is held in memory
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeFrame(header, out.rgb, labels ? out.labels : null), () => onSent())
+    else onSent()
   }
 
   startStream () {
@@ -165,6 +206,7 @@ class AgentSession {
   }
 
   close () {
+    clearTimeout(this.helloTimer)
     clearInterval(this.streamTimer)
     this.connection.removeListener('event', this.onEvent)
     if (this.running) this.running.controller.abort(new SkillError('cancelled', 'the agent disconnected'))
@@ -172,4 +214,4 @@ class AgentSession {
   }
 }
 
-module.exports = { AgentSession, DEFAULT_FRAMES }
+module.exports = { AgentSession, DEFAULT_FRAMES, DEFAULT_HELLO_TIMEOUT_S, DEFAULT_HEARTBEAT_S, MAX_FRAME_REQUESTS }

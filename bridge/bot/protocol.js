@@ -5,6 +5,9 @@ const Ajv2020 = require('ajv/dist/2020')
 
 const PROTOCOL_VERSION = 1
 const MAX_TEXT_BYTES = 64 * 1024
+// No request nests deeper than 2 (skill args, hello frames): 16 leaves room, and keeps a hostile message
+// ('[[[[…' 30 000 deep fits in 64 KiB) out of the recursive parts of JSON handling (stringify, the schema).
+const MAX_DEPTH = 16
 const schema = require(path.join(__dirname, '..', 'protocol.schema.json'))
 const REQUEST_TYPES = ['hello', 'observe', 'frame', 'skill', 'cancel', 'ping']
 
@@ -24,6 +27,8 @@ class ProtocolError extends Error {
 function parseRequest (data) {
   const text = Buffer.isBuffer(data) ? data : Buffer.from(String(data))
   if (text.length > MAX_TEXT_BYTES) throw new ProtocolError('too_large', `message of ${text.length} bytes; the limit is ${MAX_TEXT_BYTES}`)
+  const depth = nestingDepth(text, MAX_DEPTH)
+  if (depth > MAX_DEPTH) throw new ProtocolError('too_deep', `message nested more than ${MAX_DEPTH} levels deep; the limit is ${MAX_DEPTH}`)
   let msg
   try {
     msg = JSON.parse(text.toString('utf8'))
@@ -43,6 +48,30 @@ function parseRequest (data) {
   return msg
 }
 
+/**
+ * How deeply the arrays and objects of a JSON text nest (brackets inside strings aside), counted without
+ * parsing it and without recursion; stops counting once past `limit`. Malformed text is left to JSON.parse.
+ */
+function nestingDepth (bytes, limit = Infinity) {
+  let depth = 0
+  let max = 0
+  let inString = false
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) {
+      inString = true
+    } else if (c === 0x5b || c === 0x7b) { // [ {
+      if (++depth > max && (max = depth) > limit) return max
+    } else if (c === 0x5d || c === 0x7d) { // ] }
+      depth--
+    }
+  }
+  return max
+}
+
 function errorMessage (kind, message, id) {
   return { type: 'error', kind, message, ...(id ? { id } : {}) }
 }
@@ -55,4 +84,4 @@ function encodeFrame (header, rgb, labels) {
   return Buffer.concat(labels ? [len, head, rgb, labels] : [len, head, rgb])
 }
 
-module.exports = { PROTOCOL_VERSION, MAX_TEXT_BYTES, ProtocolError, parseRequest, errorMessage, encodeFrame, schema }
+module.exports = { PROTOCOL_VERSION, MAX_TEXT_BYTES, MAX_DEPTH, nestingDepth, ProtocolError, parseRequest, errorMessage, encodeFrame, schema }

@@ -34,6 +34,6 @@ module.exports = {
   target: 'item',
   description: target => `walk to nearby dropped ${target} items lying on the ground and pick them up`,
   args: { count: { type: 'integer', min: 1, max: 64, default: 64 } },
-  validTarget: (target, registry) => !!registry.itemsByName[target],
+  validTarget: (target, registry) => Object.hasOwn(registry.itemsByName, target),
   run: collect
 }

@@ -88,7 +88,7 @@ module.exports = {
   description: target => `craft ${target} from ingredients in the inventory, using a crafting table when the recipe needs one (count = items wanted)`,
   args: { count: { type: 'integer', min: 1, max: 64, default: 1 } },
   validTarget: (target, registry) => {
-    const item = registry.itemsByName[target]
+    const item = Object.hasOwn(registry.itemsByName, target) && registry.itemsByName[target]
     return Boolean(item && registry.recipes?.[item.id]?.length)
   },
   run: craftItem

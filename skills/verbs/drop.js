@@ -10,7 +10,7 @@ module.exports = {
   target: 'item',
   description: target => `throw away the ${String(target).replace(/_/g, ' ')} beyond what is kept, to free inventory space`,
   args: { keep: { type: 'integer', min: 0, max: 2304, default: 64 } },
-  validTarget: (target, registry) => Boolean(registry.itemsByName[target]),
+  validTarget: (target, registry) => Object.hasOwn(registry.itemsByName, target),
   async run (ctx, target, args) {
     const { bot, signal } = ctx
     const have = count(bot, target)

@@ -27,6 +27,6 @@ module.exports = {
   target: 'item',
   description: target => `eat ${target} from the inventory to restore hunger (only when not full)`,
   args: {},
-  validTarget: (target, registry) => !!registry.foodsByName?.[target] && !!registry.itemsByName[target],
+  validTarget: (target, registry) => Object.hasOwn(registry.foodsByName ?? {}, target) && Object.hasOwn(registry.itemsByName, target),
   run: (ctx, target) => eat(ctx, target)
 }

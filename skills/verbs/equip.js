@@ -33,6 +33,6 @@ module.exports = {
   target: 'item',
   description: target => `hold ${target} in the hand, or wear it if it is armour`,
   args: {},
-  validTarget: (target, registry) => !!registry.itemsByName[target] && target !== 'air',
+  validTarget: (target, registry) => Object.hasOwn(registry.itemsByName, target) && target !== 'air',
   run: (ctx, target) => equip(ctx, target)
 }

@@ -97,7 +97,7 @@ module.exports = {
   target: 'mob',
   description: target => `find the nearest ${target}, chase it, attack it with the best weapon until it dies and pick up its drops`,
   args: {},
-  validTarget: (target, registry) => KILLABLE.has(target) && !!registry.entitiesByName[target],
+  validTarget: (target, registry) => KILLABLE.has(target) && Object.hasOwn(registry.entitiesByName, target),
   deadlineMs: 180000, // a chase of a mob up to 48 blocks away, then its loot
   run: (ctx, target) => kill(ctx, target)
 }

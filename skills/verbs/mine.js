@@ -163,7 +163,7 @@ module.exports = {
     (/_ore$/.test(target) ? ' (stone and deepslate variants of an ore count as the same ore)' : ''),
   args: { count: { type: 'integer', min: 1, max: 64, default: 1 } },
   validTarget: (target, registry) => {
-    const b = registry.blocksByName[target]
+    const b = Object.hasOwn(registry.blocksByName, target) && registry.blocksByName[target]
     return !!b && b.diggable !== false && !NOT_MINEABLE.has(target)
   },
   deadlineMs: 300000, // up to 64 blocks, each found, walked to and dug

@@ -3,7 +3,7 @@
 const { placeFromInventory } = require('../lib/stations')
 
 function isPlaceable (target, registry) {
-  return Boolean(registry.itemsByName[target] && registry.blocksByName[target] && !/air$/.test(target))
+  return Object.hasOwn(registry.itemsByName, target) && Object.hasOwn(registry.blocksByName, target) && !/air$/.test(target)
 }
 
 module.exports = {
