@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -387,13 +389,17 @@ def _not_yet(sub: argparse._SubParsersAction, name: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The command line; Ctrl-C ends it with exit 130 and one line, not a traceback (episodes close their
-    recording on the way out, checkpoints are written atomically)."""
+    """The command line; Ctrl-C (or a SIGTERM, as `kill` sends) ends it with exit 130 and one line, not a
+    traceback (episodes close their recording and worlds on the way out, checkpoints are written atomically)."""
     try:
         return _run(argv)
     except KeyboardInterrupt:
         print("run_agent.py: interrupted", file=sys.stderr)
         return 130
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    os.kill(os.getpid(), signal.SIGINT)   # the same way out as Ctrl-C (Ray's core worker aborts on other raises)
 
 
 def _run(argv: Sequence[str] | None) -> int:
@@ -470,4 +476,5 @@ def _run(argv: Sequence[str] | None) -> int:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _interrupt)   # `kill PID` stops a run as cleanly as Ctrl-C
     sys.exit(main())

@@ -135,7 +135,8 @@ def test_a_killed_world_is_reported_lost_and_the_next_episode_runs_on_a_restarte
 
 
 @worlds
-def test_ctrl_c_stops_eval_on_workers_with_its_worlds_in_seconds(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["ctrl-c", "kill"])
+def test_ctrl_c_or_kill_stops_eval_on_workers_with_its_worlds_in_seconds(tmp_path: Path, how: str) -> None:
     import queue
     import re
     import threading
@@ -161,7 +162,10 @@ def test_ctrl_c_stops_eval_on_workers_with_its_worlds_in_seconds(tmp_path: Path)
                     pids += [int(m.group(1)), int(m.group(2))]
         assert len(pids) == 4, seen
         interrupted = time.monotonic()
-        os.killpg(proc.pid, signal.SIGINT)
+        if how == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:                                    # `kill PID`: SIGTERM to the command alone
+            os.kill(proc.pid, signal.SIGTERM)
         assert proc.wait(timeout=60) == 130
         took = time.monotonic() - interrupted
         time.sleep(1)
