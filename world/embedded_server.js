@@ -26,6 +26,7 @@ const PLUGIN_DIR = path.join(__dirname, 'plugins')
 // player plugins (inventory, digging) with setImmediate.
 const SURVIVAL_PLUGINS = [
   'packet_guard', // a packet that fails to serialize is dropped and logged instead of silently cutting a player off
+  'sounds', // sound_effect packets as 1.21.4 has them (flying-squid writes pre-1.9 names, positions and pitch)
   'assists', // survival hardening and the assist flags (give/teleport/keepInventory), recorded when used
   'experience', // XP points and levels, player.giveXp
   'item_entities', // dropped items with metadata, pickup, merge

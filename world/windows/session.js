@@ -327,12 +327,29 @@ class WindowSession {
       this.rawWrite('close_window', { windowId: menu.id })
       this.sendFull(this.inventoryMenu)
     } else {
-      // The client copies the container's inventory part into its inventory window, but mineflayer keeps
-      // its old copy of any stack that differs only in components (an item just enchanted): send the
-      // whole inventory so it ends up with the server's.
-      this.sendFull(this.inventoryMenu)
+      // The client closed it and copies the container's inventory part into its inventory window (vanilla's
+      // transferState): only the slots it now has wrong are sent. Not the whole window: mineflayer starts its
+      // next clicks without waiting, and a window_items that reaches it after them (a busy server, a real
+      // network) is taken for the answer to a later click, with its empty cursor; a 2x2 craft of sticks right
+      // after a table craft then put one plank in the grid and made an oak_button (issue 14).
+      this.inheritRemote(menu)
+      this.flush()
     }
     this.serv.emit('windowClosed', { player: this.player, windowId: menu.id, byServer })
+  }
+
+  /**
+   * What the client's inventory window shows once it closed `menu`: the container's inventory part, except
+   * that mineflayer keeps its old copy of a stack that differs only in components (an item just enchanted),
+   * so such a slot is marked unknown and sent again.
+   */
+  inheritRemote (menu) {
+    const inv = this.inventoryMenu
+    for (let k = 9; k < 45; k++) {
+      const shown = menu.remote[menu.invStart + k - 9]
+      const before = inv.remote[k]
+      inv.remote[k] = shown === before ? shown : sameTypeAndCount(shown, before) ? undefined : shown
+    }
   }
 
   returnCarried (menu) {
@@ -471,6 +488,12 @@ function checkClick (packet, menu) {
   if (!Number.isInteger(mode) || mode < 0 || mode > 6) return `mode ${mode} does not exist`
   if (!Number.isInteger(stateId)) return 'state id is not an integer'
   return null
+}
+
+/** Two client keys (tools.clientKey: id|count|components|removed) of the same item type and count. */
+function sameTypeAndCount (a, b) {
+  if (typeof a !== 'string' || typeof b !== 'string') return false
+  return a.split('|', 2).join('|') === b.split('|', 2).join('|')
 }
 
 function describe (packet) {
