@@ -15,10 +15,14 @@ const UP = new Vec3(0, 1, 0)
 const SIDES = [new Vec3(1, 0, 0), new Vec3(-1, 0, 0), new Vec3(0, 0, 1), new Vec3(0, 0, -1)]
 const ALL_SIDES = [...SIDES, UP, new Vec3(0, -1, 0)]
 const SCAFFOLD = ['cobblestone', 'cobbled_deepslate', 'dirt', 'stone', 'deepslate', 'andesite', 'diorite', 'granite', 'tuff', 'netherrack']
+const SHORE_RADIUS = 6 // blocks around a bot under water searched for a dry cell to climb out onto
+const SWIM_TICKS = 100 // ticks of swimming toward it
 const STEP_TICKS = 40 // ticks of walking toward the exit cell before giving up on it
 const TRIES = 3
 
 function isLava (block) { return block?.name === 'lava' || block?.name === 'flowing_lava' }
+
+function isWater (block) { return block?.name === 'water' || block?.name === 'bubble_column' }
 
 function isSolid (block) { return !!block && block.boundingBox === 'block' && !isFluid(block) }
 
@@ -33,7 +37,8 @@ function shapeTop (block) {
 
 /**
  * Why no path can start where the bot stands: 'lava' when its feet or head cell holds lava, 'block' when a
- * block fills its head cell or rises in its feet cell above its feet; null when it can walk.
+ * block fills its head cell or rises in its feet cell above its feet, 'water' when its head is under water
+ * (at the bottom of a lake the path search finds no move); null when it can walk.
  */
 function trapped (bot) {
   const pos = bot.entity.position
@@ -42,6 +47,7 @@ function trapped (bot) {
   const h = bot.blockAt(feet.plus(UP))
   if (isLava(f) || isLava(h)) return 'lava'
   if (isSolid(h) || (isSolid(f) && shapeTop(f) > pos.y - feet.y + 0.01)) return 'block'
+  if (isWater(h)) return 'water'
   return null
 }
 
@@ -84,6 +90,45 @@ function exits (bot) {
   return options.sort((a, b) => a.score - b.score)
 }
 
+/** The nearest dry cell to stand on (solid floor, open feet and head, no fluid) around the bot, or null. */
+function nearestShore (bot) {
+  const feet = bot.entity.position.floored()
+  let best = null
+  for (let dx = -SHORE_RADIUS; dx <= SHORE_RADIUS; dx++) {
+    for (let dz = -SHORE_RADIUS; dz <= SHORE_RADIUS; dz++) {
+      for (let dy = -1; dy <= SHORE_RADIUS; dy++) {
+        const c = feet.offset(dx, dy, dz)
+        const f = bot.blockAt(c); const h = bot.blockAt(c.plus(UP)); const floor = bot.blockAt(c.minus(UP))
+        if (!f || !h || f.boundingBox !== 'empty' || h.boundingBox !== 'empty' || isFluid(f) || isFluid(h)) continue
+        if (!isSolid(floor)) continue
+        const d = Math.hypot(dx, dz) + Math.max(0, dy) * 0.5
+        if (!best || d < best.d) best = { c, d }
+      }
+    }
+  }
+  return best?.c ?? null
+}
+
+/** Swim up (jump held) and toward the nearest shore with the bot's own controls, until the head is out. */
+async function swimOut (ctx) {
+  const { bot, signal } = ctx
+  const shore = nearestShore(bot)
+  try {
+    for (let t = 0; t < SWIM_TICKS && trapped(bot) === 'water'; t++) {
+      throwIfAborted(signal)
+      bot.setControlState('jump', true)
+      if (shore) {
+        await bot.lookAt(shore.offset(0.5, 1.6, 0.5), true)
+        bot.setControlState('forward', true)
+      }
+      await bot.waitForTicks(1)
+    }
+    if (shore && trapped(bot) === null) await stepInto(ctx, shore).catch(() => false)
+  } finally {
+    stopMotion(bot)
+  }
+}
+
 /** Walk into the cell next to the bot with its own controls (the pathfinder plans no move from here). */
 async function stepInto (ctx, cell) {
   const { bot, signal } = ctx
@@ -123,6 +168,11 @@ async function escape (ctx) {
       }
       continue
     }
+    if (why === 'water') {
+      ctx.progress(`swimming out of the water at ${feet}`)
+      await swimOut(ctx)
+      continue
+    }
     const options = exits(bot)
     if (options.length === 0) break
     ctx.progress(`getting out of lava at ${feet}`)
@@ -133,9 +183,11 @@ async function escape (ctx) {
   }
   const why = trapped(bot)
   if (why) {
+    const where = bot.entity.position.floored()
     throw new SkillError('unreachable', why === 'lava'
-      ? `stuck in lava at ${bot.entity.position.floored()}: no dry cell next to it to step into`
-      : `inside a block at ${bot.entity.position.floored()} that cannot be dug`)
+      ? `stuck in lava at ${where}: no dry cell next to it to step into`
+      : why === 'water' ? `under water at ${where}: no shore found within ${SHORE_RADIUS} blocks`
+        : `inside a block at ${where} that cannot be dug`)
   }
   return true
 }

@@ -1,8 +1,9 @@
 'use strict'
 // Digging out through a real bot on the flat world: a bot whose feet are in lava walks off with the next
 // skill (the pathfinder alone waited out the deadline: seen on two held-out seeds after mining obsidian); in
-// a sealed pocket of lava it digs into a dry side cell; a block in its head cell is dug; sealed in stone,
-// it digs a staircase up by hand.
+// a sealed pocket of lava it digs into a dry side cell; a block in its head cell is dug; at the bottom of a
+// pool it swims out (seen at speed 8 and 16: every skill waited out its deadline); sealed in stone, it digs a
+// staircase up by hand.
 const assert = require('node:assert/strict')
 const { worldTest, run, giveFixture, setBlockFixture, serverPlayer, waitFor } = require('./test_world')
 const { escape, trapped, climbStairs } = require('./escape')
@@ -58,6 +59,21 @@ worldTest('digging out on the flat world', { timeout: 300000, world: 'flat', use
     assert.equal(await escape(ctx()), true)
     assert.equal(trapped(bot), null)
     assert.equal(bot.blockAt(feet.offset(0, 1, 0))?.boundingBox, 'empty')
+  })
+
+  await t.test('at the bottom of a pool, head under water: it swims out and the next skill (explore) goes on', async () => {
+    const feet = start.offset(20, 0, 20)
+    const pool = []
+    for (let dx = -2; dx <= 2; dx++) for (let dz = -2; dz <= 2; dz++) for (let dy = -3; dy <= 0; dy++) pool.push(feet.offset(dx, dy, dz))
+    await fill(pool, 'water')
+    serverPlayer(serv, bot).teleport(feet.offset(0.5, -3, 0.5))
+    await waitFor(() => bot.entity.position.y < feet.y - 2.5, 5000, 'the bot at the bottom of the pool')
+    await bot.waitForTicks(20)
+    assert.equal(trapped(bot), 'water')
+    const r = await run(bot, 'explore', {}, { deadlineMs: 60000 })
+    assert.ok(r.ok, JSON.stringify(r.error))
+    assert.ok(r.progress.some(m => /swimming out of the water/.test(m)), r.progress.join('; '))
+    assert.equal(trapped(bot), null)
   })
 
   await t.test('sealed in stone: a staircase dug by hand, one block up per step', async () => {
