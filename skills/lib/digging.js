@@ -8,6 +8,11 @@ function isFluid (block) {
   return !!block && (block.name === 'water' || block.name === 'lava' || block.name === 'bubble_column')
 }
 
+/** A full block to stand on or build against (not a fluid, a plant or a slab's air). */
+function isSolid (block) {
+  return !!block && block.boundingBox === 'block' && !isFluid(block)
+}
+
 // Nothing left to dig: air or fluid. (Not an empty bounding box: sugar cane, flowers and grass have none
 // but are blocks to dig.)
 function isGone (block) {
@@ -109,4 +114,4 @@ async function digAt (ctx, pos) {
   return false
 }
 
-module.exports = { isFluid, chooseTool, digAt }
+module.exports = { isFluid, isSolid, chooseTool, digAt }

@@ -8,13 +8,13 @@
 //   in a heading with no fluid in or beside the cut.
 const { Vec3 } = require('vec3')
 const { SkillError } = require('./errors')
-const { isFluid, digAt } = require('./digging')
+const { isFluid, isSolid, digAt } = require('./digging')
+const { scaffoldItem } = require('./inventory')
 const { sleep, stopMotion, throwIfAborted } = require('./cancel')
 
 const UP = new Vec3(0, 1, 0)
 const SIDES = [new Vec3(1, 0, 0), new Vec3(-1, 0, 0), new Vec3(0, 0, 1), new Vec3(0, 0, -1)]
 const ALL_SIDES = [...SIDES, UP, new Vec3(0, -1, 0)]
-const SCAFFOLD = ['cobblestone', 'cobbled_deepslate', 'dirt', 'stone', 'deepslate', 'andesite', 'diorite', 'granite', 'tuff', 'netherrack']
 const SHORE_RADIUS = 6 // blocks around a bot under water searched for a dry cell to climb out onto
 const SWIM_TICKS = 100 // ticks of swimming toward it
 const STEP_TICKS = 40 // ticks of walking toward the exit cell before giving up on it
@@ -23,8 +23,6 @@ const TRIES = 3
 function isLava (block) { return block?.name === 'lava' || block?.name === 'flowing_lava' }
 
 function isWater (block) { return block?.name === 'water' || block?.name === 'bubble_column' }
-
-function isSolid (block) { return !!block && block.boundingBox === 'block' && !isFluid(block) }
 
 function breakable (block) {
   return !!block && block.diggable !== false && block.hardness != null && block.hardness >= 0
@@ -213,7 +211,7 @@ function stairStep (bot, p, d) {
 
 async function buildStep (ctx, floor) {
   const { bot } = ctx
-  const item = bot.inventory.items().find(i => SCAFFOLD.includes(i.name))
+  const item = scaffoldItem(bot)
   const ref = bot.blockAt(floor.minus(UP))
   if (!item || !isSolid(ref)) return false
   const here = bot.blockAt(floor)

@@ -30,4 +30,18 @@ function gainedOf (before, after, names) {
   return names.reduce((n, name) => n + Math.max(0, (after[name] || 0) - (before[name] || 0)), 0)
 }
 
-module.exports = { inventoryCounts, inventoryDelta, count, gainedOf }
+// Blocks that building (a staircase step, a floor over a cave) may use up: common stone and dirt, never
+// anything the tech tree needs.
+const SCAFFOLD = ['cobblestone', 'cobbled_deepslate', 'dirt', 'stone', 'deepslate', 'andesite', 'diorite', 'granite', 'tuff', 'netherrack']
+
+/** A stack of scaffold blocks the bot carries, or null. */
+function scaffoldItem (bot) {
+  return bot.inventory.items().find(i => SCAFFOLD.includes(i.name)) || null
+}
+
+/** How many scaffold blocks the bot carries. */
+function scaffoldCount (bot) {
+  return bot.inventory.items().filter(i => SCAFFOLD.includes(i.name)).reduce((n, i) => n + i.count, 0)
+}
+
+module.exports = { inventoryCounts, inventoryDelta, count, gainedOf, scaffoldItem, scaffoldCount }

@@ -12,7 +12,8 @@
 const { SkillError } = require('../lib/errors')
 const { sleep, abortable, throwIfAborted } = require('../lib/cancel')
 const { goals, goto, Movements, WALK_AROUND_DIG_COST } = require('../lib/pathing')
-const { isFluid, digAt, chooseTool } = require('../lib/digging')
+const { isFluid, isSolid, digAt, chooseTool } = require('../lib/digging')
+const { scaffoldItem, scaffoldCount } = require('../lib/inventory')
 const { escape, trapped } = require('../lib/escape')
 const { Vec3 } = require('vec3')
 
@@ -20,7 +21,6 @@ const UP = new Vec3(0, 1, 0)
 const DIRS = [new Vec3(1, 0, 0), new Vec3(0, 0, 1), new Vec3(-1, 0, 0), new Vec3(0, 0, -1)]
 const DIR_NAMES = ['east', 'south', 'west', 'north']
 const NEIGHBOURS = [new Vec3(1, 0, 0), new Vec3(-1, 0, 0), new Vec3(0, 1, 0), new Vec3(0, -1, 0), new Vec3(0, 0, 1), new Vec3(0, 0, -1)]
-const SCAFFOLD = ['cobblestone', 'cobbled_deepslate', 'dirt', 'stone', 'deepslate', 'andesite', 'diorite', 'granite', 'tuff', 'netherrack']
 const AIR = new Set(['air', 'cave_air', 'void_air'])
 const LOOKAHEAD = 4 // steps checked ahead when choosing a direction
 const BACKTRACK_STEPS = 8 // how far back up the staircase a new branch may start after a dead end
@@ -36,21 +36,9 @@ function key (p) { return `${p.x},${p.y},${p.z}` }
 function dirName (d) { return DIR_NAMES[DIRS.findIndex(x => x.equals(d))] || `${d}` }
 function sides (d) { return [new Vec3(d.z, 0, -d.x), new Vec3(-d.z, 0, d.x)] }
 
-function isSolid (block) {
-  return !!block && block.boundingBox === 'block' && !isFluid(block)
-}
-
 /** Empty and no fluid: air, or a plant, vine or torch the bot walks through. */
 function isOpenBlock (block) {
   return !!block && block.boundingBox === 'empty' && !isFluid(block)
-}
-
-function scaffoldItem (bot) {
-  return bot.inventory.items().find(i => SCAFFOLD.includes(i.name)) || null
-}
-
-function scaffoldCount (bot) {
-  return bot.inventory.items().filter(i => SCAFFOLD.includes(i.name)).reduce((n, i) => n + i.count, 0)
 }
 
 /** What dig_down keeps on the bot between calls: the last staircase (to go on with it) and the dead ends. */
