@@ -125,7 +125,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         self.seed_used: int | None = None
         self.unchanged = 0                      # decisions in a row with no milestone and no new inventory
         self._inventories: set[tuple[tuple[str, int], ...]] = set()   # those seen since the last milestone
-        self._clock0 = (0.0, 0)                 # (monotonic s, game tick) at reset
+        self._clock0 = (0.0, 0, 0.0)            # (monotonic s, game tick, seconds stopped) at reset
 
     # ---------------------------------------------------------------------------------- lifecycle
 
@@ -177,7 +177,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         self._inventories = set()
         observed_at = time.monotonic()   # the state (and its tick) is read first, the frame after
         self._observe_both()
-        self._clock0 = (observed_at, int(self.state.get("tick", 0)))
+        self._clock0 = (observed_at, int(self.state.get("tick", 0)), float(self.state.get("paused_s", 0.0)))
         self.reward_fn.reset(self.state)
         return self._obs(self._text()), self._info(result=None, events=[], new=[])
 
@@ -336,14 +336,18 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
                 "frames": self.frames.to_dict(), "frame_source": self.frame_source, **self.world.metadata()}
 
     def clock_report(self) -> dict[str, Any]:
-        """The game clock asked for and what the machine achieved since reset: game ticks per real second, and
-        whether that is within 10% of the speed asked (a machine that cannot keep up is never silently wrong)."""
-        t0, tick0 = self._clock0
+        """The game clock asked for and what the machine achieved since reset: game ticks per real second while
+        the clock ran (the embedded world stands still while the bot computes and the agent decides: `paused_s`),
+        and whether that is within 10% of the speed asked (a machine that cannot keep up is never silently wrong)."""
+        t0, tick0, paused0 = self._clock0
         wall = time.monotonic() - t0 if t0 else 0.0
         ticks = int(self.state.get("tick", tick0)) - tick0 if self.state else 0
-        report: dict[str, Any] = {"speed": self.speed, "ticks": ticks, "wall_s": round(wall, 2)}
-        if wall >= 1.0 and self.server is None:
-            achieved = ticks / wall
+        paused = max(0.0, float(self.state.get("paused_s", paused0)) - paused0) if self.state else 0.0
+        report: dict[str, Any] = {"speed": self.speed, "ticks": ticks, "wall_s": round(wall, 2),
+                                  "paused_s": round(paused, 2)}
+        running = wall - paused
+        if running >= 1.0 and self.server is None:
+            achieved = ticks / running
             report.update(ticks_per_s=round(achieved, 1), achieved_speed=round(achieved / TICKS_PER_S, 2),
                           keeps_up=achieved >= 0.9 * TICKS_PER_S * self.speed)
         return report

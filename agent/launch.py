@@ -150,7 +150,9 @@ def launch(seed: int | None = None, server: str | None = None, assists: Iterable
         bridge = BridgeProcess(address, username=username, startup_timeout=bridge_timeout,
                                extra_args=["--fps", str(int(frames.fps)), "--width", str(frames.width),
                                            "--height", str(frames.height)]
-                               + (["--speed", repr(float(speed))] if speed != 1.0 else []))
+                               + (["--speed", repr(float(speed))] if speed != 1.0 else [])
+                               # the embedded world stops while the bot computes and the agent decides
+                               + (["--pause-world", "yes"] if embedded is not None else []))
         bridge_info = stack.enter_context(bridge).info
         assert bridge_info is not None
         yield World(

@@ -35,6 +35,7 @@ CLIENT_NAME = "larm-agent/0.1"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_DEADLINE_MS = 120_000
 SKILL_MARGIN_S = 15.0      # the client waits this much longer than the skill's deadline
+MS_PER_TICK = 50            # a game tick at speed 1
 CANCEL_GRACE_S = 5.0       # after a client-side timeout: how long to wait for the cancelled result
 EVENT_QUEUE_SIZE = 1000
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -59,6 +60,7 @@ class _PendingSkill:
         self.on_event = on_event
         self.future: asyncio.Future[SkillResult] = asyncio.get_running_loop().create_future()
         self.started = False
+        self.started_tick: int | None = None   # the bot's game tick when the skill began
         self.events: list[Event] = []
 
 
@@ -244,12 +246,20 @@ class BridgeClient:
                 await self._send(message)
             except BridgeError as err:
                 return SkillResult.failure(sid, token, "disconnected", err.message, wall())
-            try:
-                # deadline_ms is game time: the bridge's clock runs welcome.speed times faster than real time
-                real_deadline_s = deadline_ms / 1000 / self.welcome.speed
-                return await asyncio.wait_for(asyncio.shield(pending.future), real_deadline_s + margin_s)
-            except asyncio.TimeoutError:
-                pass
+            # deadline_ms is game time: the bridge's clock runs welcome.speed times faster than real time, and
+            # on the embedded world it stands still while the bot computes, so real time is only a first guess;
+            # the client waits on while the bridge answers and its clock is still within the deadline.
+            wait_s = deadline_ms / 1000 / self.welcome.speed + margin_s
+            seen_tick = pending.started_tick
+            while True:
+                try:
+                    return await asyncio.wait_for(asyncio.shield(pending.future), wait_s)
+                except asyncio.TimeoutError:
+                    pass
+                tick = await self._skill_tick(pending, deadline_ms)
+                if tick is None or tick == seen_tick:   # no answer, past the deadline, or a clock that stopped
+                    break
+                seen_tick, wait_s = tick, margin_s
             try:
                 await self.cancel(sid)
                 return await asyncio.wait_for(asyncio.shield(pending.future), CANCEL_GRACE_S)
@@ -260,6 +270,18 @@ class BridgeClient:
                     wall(), {"client_timeout": True})
         finally:
             self._skills.pop(sid, None)
+
+    async def _skill_tick(self, pending: _PendingSkill, deadline_ms: int) -> int | None:
+        """The bot's game tick now, if the bridge answers and the skill is still within its deadline."""
+        if pending.started_tick is None:
+            return None
+        try:
+            pong = await self._request({"type": "ping"}, DEFAULT_TIMEOUT)
+        except BridgeError:
+            return None
+        if not isinstance(pong, Pong) or pong.tick - pending.started_tick >= deadline_ms / MS_PER_TICK:
+            return None
+        return pong.tick
 
     # ------------------------------------------------------------------------------------- reading
 
@@ -317,6 +339,7 @@ class BridgeClient:
             if skill is not None:
                 if msg.event == "skill_started":
                     skill.started = True
+                    skill.started_tick = msg.tick
                 skill.events.append(msg)
                 if skill.on_event is not None:
                     try:

@@ -68,6 +68,25 @@ def test_skill_deadlines_and_the_tick_rate_follow_the_game_clock() -> None:
         env.close()
 
 
+@pytest.mark.slow
+def test_the_embedded_world_stands_still_while_the_agent_decides() -> None:
+    env = TokenActions(MinecraftEnv(task="wooden_sword", frames=SMALL, speed=4))
+    try:
+        env.reset(seed=13)
+        _, _, _, _, info = env.step(("explore", {"distance": 16}))
+        before = info["state"]
+        time.sleep(1.5)   # the agent thinks: 120 game ticks at K = 4 if the world ran on
+        still = env.unwrapped.client.observe().to_dict()
+        assert still["tick"] == before["tick"], "the bot's clock ran between skills"
+        assert still["time_of_day"] == before["time_of_day"], "the server's clock ran between skills"
+        assert still["paused_s"] - before["paused_s"] >= 1.4
+        _, _, _, _, info = env.step(("explore", {"distance": 16}))
+        assert info["state"]["tick"] > still["tick"] and info["state"]["time_of_day"] > still["time_of_day"]
+        assert info["clock"]["paused_s"] >= 1.4 and info["clock"]["keeps_up"] in (True, False)
+    finally:
+        env.close()
+
+
 def test_the_node_game_clock_scales_timers_and_clocks_and_refuses_bad_speeds() -> None:
     script = """
 const clock = require('./world/util/game_clock')

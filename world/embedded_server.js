@@ -36,7 +36,8 @@ const SURVIVAL_PLUGINS = [
   'mobs', // passive mobs that wander, take damage and drop loot
   'hunger', // food, saturation and exhaustion, natural regeneration and starvation, eating foods
   'respawn', // respawn at the world spawn after death (flying-squid's own does not work on 1.21.4)
-  'world_memory' // keep changed chunk columns in memory instead of regenerating them
+  'world_memory', // keep changed chunk columns in memory instead of regenerating them
+  'clock_control' // the bot on this machine may stop the game clock while it computes
 ]
 
 // 'survival' is the real world; 'flat' is a stage for tests of single mechanics.

@@ -7,6 +7,7 @@ const crypto = require('crypto')
 const { PROTOCOL_VERSION, ProtocolError, parseRequest, errorMessage, encodeFrame } = require('./protocol')
 const { parseSkill, runSkill, describeVerbs, SkillError, SkillInputError } = require('larm-skills/runner')
 const { gameTicks } = require('larm-skills/lib/bot_setup')
+const { pauseWorld, resumeWorld } = require('larm-skills/lib/world_clock')
 const gameClock = require('larm-world/util/game_clock')
 
 const BRIDGE_VERSION = require('../package.json').version
@@ -177,7 +178,18 @@ class AgentSession {
     }, 1000 / this.frames.fps)
   }
 
+  /** Run a skill; afterwards (done, failed or refused) the world waits while the agent decides. */
   async skill (msg) {
+    let result
+    try {
+      result = await this.runSkillMessage(msg)
+    } finally {
+      if (!this.running && this.bot) pauseWorld(this.bot) // only on the embedded world (--pause-world yes)
+    }
+    this.send({ type: 'skill_result', id: msg.id, token: msg.token, ...result })
+  }
+
+  async runSkillMessage (msg) {
     if (this.running) throw new ProtocolError('busy', `skill '${this.running.id}' (${this.running.token}) is still running; cancel it or wait`, msg.id)
     const bot = this.requireBot(msg.id)
     const parsed = parseSkill(msg.token, msg.args, bot.registry)
@@ -185,6 +197,7 @@ class AgentSession {
     this.running = { id: msg.id, token: msg.token, controller }
     this.event('skill_started', { token: msg.token, args: parsed.args }, msg.id)
     let result
+    resumeWorld(bot)
     try {
       result = await runSkill(bot, parsed, {
         controller,
@@ -195,7 +208,7 @@ class AgentSession {
     } finally {
       this.running = null
     }
-    this.send({ type: 'skill_result', id: msg.id, token: msg.token, ...result })
+    return result
   }
 
   cancel (msg) {
@@ -210,6 +223,7 @@ class AgentSession {
     clearInterval(this.streamTimer)
     this.connection.removeListener('event', this.onEvent)
     if (this.running) this.running.controller.abort(new SkillError('cancelled', 'the agent disconnected'))
+    resumeWorld(this.bot) // no agent is deciding: the world goes on
     this.closed = true
   }
 }

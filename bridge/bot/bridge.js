@@ -3,13 +3,15 @@
 // reads the bot's state and frames and sends it skill tokens (bridge/PROTOCOL.md).
 //
 // node bridge/bot/bridge.js --server HOST:PORT [--username larm] [--ws-host 127.0.0.1] [--ws-port 0]
-//                           [--token T] [--fps 10] [--width 224] [--height 224] [--speed K]
+//                           [--token T] [--fps 10] [--width 224] [--height 224] [--speed K] [--pause-world no]
 //                           [--allow-origin URL]... [--hello-timeout S] [--heartbeat S] [--exit-with-parent yes|no]
 // Prints one JSON line on stdout once the websocket listens and the bot has spawned:
 //   {"event":"ready","ws_host":...,"ws_port":N,"token":"...","username":"larm","speed":K}
 // Logs go to stderr. Exit 2: bad arguments; 3: the bot could not join.
 // --speed K: the bot's clock (physics, digging, skill deadlines) runs K times faster than real time, as the
 // embedded server's does (the same K on both sides); installed before mineflayer loads.
+// --pause-world yes (the embedded world, which honours it): the world's clock and the bot's stop while the bot
+// searches for a path and between skills while the agent decides (skills/lib/world_clock.js).
 // The token: --token T is visible to every local user in the process list; a program starting the bridge
 // passes it in the environment variable LARM_BRIDGE_TOKEN instead (bridge/bridge_process.py does).
 // The bridge exits when the process that started it dies (unless --exit-with-parent no), and when its
@@ -28,6 +30,7 @@ const { WebSocketServer } = require('ws')
 const { BotConnection } = require('./bot_connection')
 const { AgentSession, DEFAULT_FRAMES, DEFAULT_HELLO_TIMEOUT_S, DEFAULT_HEARTBEAT_S } = require('./agent_session')
 const { createObserver } = require('./observation')
+const { enableWorldPauses } = require('larm-skills/lib/world_clock')
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1'])
 const MAX_WS_PAYLOAD = 1024 * 1024 // beyond this ws closes the socket (1009); up to it the bridge answers too_large
@@ -37,14 +40,14 @@ const PARENT_POLL_MS = 500 // real ms: how often the bridge checks that the proc
 const EXIT_GRACE_MS = 200 // real ms between stopping the bot and exiting
 
 function usage (message) {
-  process.stderr.write(`bridge: ${message}\nusage: bridge.js --server HOST:PORT [--username NAME] [--ws-host H] [--ws-port N] [--token T] [--fps N] [--width N] [--height N] [--speed K] [--allow-origin URL]... [--hello-timeout S] [--heartbeat S] [--exit-with-parent yes|no]\n`)
+  process.stderr.write(`bridge: ${message}\nusage: bridge.js --server HOST:PORT [--username NAME] [--ws-host H] [--ws-port N] [--token T] [--fps N] [--width N] [--height N] [--speed K] [--pause-world yes|no] [--allow-origin URL]... [--hello-timeout S] [--heartbeat S] [--exit-with-parent yes|no]\n`)
   process.exit(2)
 }
 
 function parseArgs (argv, env = process.env) {
   const args = {
     username: 'larm', wsHost: '127.0.0.1', wsPort: 0, token: null, fps: DEFAULT_FRAMES.fps, width: DEFAULT_FRAMES.width, height: DEFAULT_FRAMES.height,
-    allowOrigins: [], helloTimeoutS: DEFAULT_HELLO_TIMEOUT_S, heartbeatS: DEFAULT_HEARTBEAT_S, exitWithParent: true
+    allowOrigins: [], helloTimeoutS: DEFAULT_HELLO_TIMEOUT_S, heartbeatS: DEFAULT_HEARTBEAT_S, exitWithParent: true, pauseWorld: false
   }
   const int = (name, v, min, max) => {
     const n = Number(v)
@@ -75,6 +78,7 @@ function parseArgs (argv, env = process.env) {
       case '--allow-origin': args.allowOrigins.push(parseOrigin(value)); break
       case '--hello-timeout': args.helloTimeoutS = int('--hello-timeout', value, 1, 600); break
       case '--heartbeat': args.heartbeatS = int('--heartbeat', value, 1, 3600); break
+      case '--pause-world': if (!['yes', 'no'].includes(value)) usage('--pause-world: yes or no'); args.pauseWorld = value === 'yes'; break
       case '--exit-with-parent': if (!['yes', 'no'].includes(value)) usage('--exit-with-parent: yes or no'); args.exitWithParent = value === 'yes'; break
       default: usage(`unknown argument ${key}`)
     }
@@ -120,6 +124,7 @@ function loadRendererFactory (log) {
 async function main () {
   const args = parseArgs(process.argv.slice(2))
   delete process.env[TOKEN_ENV] // read once: the renderer's worker and anything else started later never see it
+  if (args.pauseWorld) enableWorldPauses() // the embedded world: the bot's computing costs no game time
   let logOpen = true
   const log = message => {
     if (!logOpen) return

@@ -5,6 +5,7 @@
 const { Vec3 } = require('vec3')
 const { inventoryCounts } = require('larm-skills/lib/inventory')
 const { gameTicks } = require('larm-skills/lib/bot_setup')
+const gameClock = require('larm-world/util/game_clock')
 
 const BLOCK_RADIUS = 16 // horizontal
 const BLOCK_HEIGHT = 12 // up and down
@@ -39,6 +40,7 @@ function buildState (bot, nearbyBlocks) {
     username: bot.username,
     alive: bot.health > 0,
     tick: gameTicks(bot),
+    paused_s: round(gameClock.pausedState().paused_real_s, 2),
     time_of_day: Number(bot.time?.timeOfDay ?? 0),
     dimension: String(bot.game?.dimension ?? 'overworld').replace('minecraft:', ''),
     biome: biomeAt(bot, pos),

@@ -5,7 +5,8 @@
 const { pathfinder, Movements } = require('mineflayer-pathfinder')
 const { plugin: collectBlock } = require('mineflayer-collectblock')
 const { plugin: tool } = require('mineflayer-tool')
-const { fixDigSpeeds, gameClock } = require('./world_package')
+const { fixDigSpeeds } = require('./world_package')
+require('./world_clock') // path searches run with the world stopped where it can be (the embedded world)
 
 // Path search bounds: total think time per goto, per-tick budget, and how far the search may reach.
 const PATH_LIMITS = { thinkTimeoutMs: 4000, tickTimeoutMs: 30, searchRadius: 96 }
@@ -19,10 +20,10 @@ function prepareBot (bot) {
   bot.on('physicsTick', () => { bot.__physicsTicks++ })
   const setup = () => {
     fixDigSpeeds(bot.registry)
-    // The pathfinder times its search with performance.now, which the game clock speeds up K times: its total
-    // budget is for computing, so it is given in real time (K times more game ms); the per-tick slice stays
-    // a slice of a game tick, which keeps the bot's physics running while it thinks.
-    bot.pathfinder.thinkTimeout = PATH_LIMITS.thinkTimeoutMs * gameClock.speed()
+    // The pathfinder searches in slices of tickTimeout ms, one per tick, and walks the best partial path
+    // meanwhile; on the embedded world each slice runs with the clock stopped and reads real time
+    // (skills/lib/world_clock.js), so both budgets mean the same at any speed K.
+    bot.pathfinder.thinkTimeout = PATH_LIMITS.thinkTimeoutMs
     bot.pathfinder.tickTimeout = PATH_LIMITS.tickTimeoutMs
     bot.pathfinder.searchRadius = PATH_LIMITS.searchRadius
     bot.pathfinder.setMovements(defaultMovements(bot))

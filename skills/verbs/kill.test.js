@@ -51,7 +51,9 @@ worldTest('kill in the survival world', { timeout: 240000, seed: SEED, username:
     // the herds wander: put one of each a walk away, so both skills are still chasing when stopped
     serv.mobs.spawn('sheep', serv.overworld, groundNear(bot, 8, 0))
     serv.mobs.spawn('chicken', serv.overworld, groundNear(bot, 0, 8))
-    await waitFor(() => ['sheep', 'chicken'].every(n => Object.values(bot.entities).some(e => e.name === n)), 5000, 'a sheep and a chicken in sight')
+    // the ones just spawned, within reach of the search (a herd's far member in view is not enough)
+    const near = n => Object.values(bot.entities).some(e => e.name === n && e.position.distanceTo(bot.entity.position) < 16)
+    await waitFor(() => near('sheep') && near('chicken'), 10000, 'a sheep and a chicken near the bot')
     const r = await run(bot, 'kill:sheep', {}, { deadlineMs: 1200 })
     assert.equal(r.error?.kind, 'deadline', JSON.stringify(r.error))
     await assertStopped(bot)
