@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from agent.env import DEFAULT_STUCK_AFTER, FAST_SPEED
+from agent.interrupt import sigterm_as_ctrl_c
 from agent.seeds import DEFAULT_EVAL_SEED_START
 from agent.tasks import DEFAULT_TASK, TASKS, TIERS
 from world.embedded_server import MAX_SPEED
@@ -398,10 +398,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    os.kill(os.getpid(), signal.SIGINT)   # the same way out as Ctrl-C (Ray's core worker aborts on other raises)
-
-
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)  # unimplemented commands accept their future options
@@ -476,5 +472,5 @@ def _run(argv: Sequence[str] | None) -> int:
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _interrupt)   # `kill PID` stops a run as cleanly as Ctrl-C
+    sigterm_as_ctrl_c()   # `kill PID` stops a run as cleanly as Ctrl-C
     sys.exit(main())

@@ -53,6 +53,7 @@ from world.node_process import NodeProcessError
 RECENT = 5
 DEFAULT_STUCK_AFTER = 40   # decisions with no milestone and no new inventory before an episode ends as stuck
 TICKS_PER_S = 20           # Minecraft's game ticks per second at speed 1
+BRIDGE_LOG_LINES = 40      # lines of the bridge's log kept with a skill's internal error
 # The fastest game clock the 2-core machine keeps up with while a bot plays (`run_agent.py bench world`): the
 # default of the commands that play for data rather than for people to watch.
 FAST_SPEED = 8.0
@@ -222,6 +223,10 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
                 lost = f"{err.kind}: {err.message}"
             events += [e.to_dict() for e in self.client.drain_events()]
         result_dict = result.to_dict()
+        if (result_dict.get("error") or {}).get("kind") == "internal" and self.world.bridge is not None:
+            # a bug in a skill: its stack is in the bridge's log, which the session keeps with the result
+            result_dict["detail"] = {**(result_dict.get("detail") or {}),
+                                     "bridge_log": self.world.bridge.stderr_tail[-BRIDGE_LOG_LINES:]}
         self.recent.append(result_dict)
         self.recent = self.recent[-RECENT:]
         step_reward = self.reward_fn.step(self.state, result_dict, events)

@@ -43,6 +43,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import gymnasium as gym
 
 from agent.evaluation import EpisodeReport, run_episode
+from agent.interrupt import sigterm_as_ctrl_c
 from agent.policies import Policy, make_policy
 from agent.registration import make_env
 
@@ -412,14 +413,7 @@ def _init_ray(ray: Any, address: str | None, cpus: int) -> None:
     # other process on the machine falls behind its game clock.
     ray.init(address="local", num_cpus=cpus, include_dashboard=False, object_store_memory=OBJECT_STORE_BYTES,
              _system_config={"worker_niceness": 0}, **common)
-    _sigterm_as_ctrl_c()
-
-
-def _sigterm_as_ctrl_c() -> None:
-    """ray.init replaces the driver's SIGTERM handler with one that exits at once (and its crash handler
-    aborts), leaving the worlds behind: a `kill PID` ends the run the way Ctrl-C does instead."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda signum, frame: os.kill(os.getpid(), signal.SIGINT))
+    sigterm_as_ctrl_c()   # ray.init replaced the handler with one that exits at once, leaving the worlds
 
 
 def _check_reachable(address: str, timeout: float = 5.0) -> None:

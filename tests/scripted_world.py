@@ -42,6 +42,7 @@ class ScriptedWorld:
     embedded: bool = True
     give_assist: bool = False              # report an assist use per skill
     server: str = "127.0.0.1:25565"
+    bridge: Any = None                     # what MinecraftEnv reads of the bridge process: stderr_tail
 
     # -- what MinecraftEnv uses of agent.launch.World
 
@@ -71,6 +72,9 @@ class ScriptedWorld:
         self.tick += self.ticks_per_skill
         if len(self.calls) in self.deaths_at:
             self.pending.append(Event("death", self.tick, {}))
+        if token == "bug":   # a skill that fails on a bug of its own, as the runner reports one
+            return SkillResult.failure(f"s{len(self.calls)}", token, "internal", "the skill bug stopped on an internal error",
+                                       wall_ms=5.0)
         if token not in self.skills:
             return SkillResult.failure(f"s{len(self.calls)}", token, "unknown_skill", f"no skill {token}", wall_ms=5.0)
         gains = dict(self.skills[token])

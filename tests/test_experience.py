@@ -6,10 +6,12 @@ import dataclasses
 import subprocess
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from agent.env import MinecraftEnv
+from agent.recording import load_session
 from agent.registration import make_env
 from agent.seeds import EVALUATION_SEEDS, TRAINING_SEEDS, check_training_seeds, seed_range_name
 from agent.wrappers import TokenActions
@@ -127,6 +129,24 @@ def test_the_speed_bound_is_the_same_in_python_and_node() -> None:
 
 
 # ------------------------------------------------------------------------------------------- scripted worlds
+
+def test_a_skill_bug_is_recorded_with_the_bridge_log(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    log = ["[bridge] internal error in surface: TypeError: Cannot read properties of undefined (reading 'y')",
+           "    at climbStairs (skills/lib/escape.js:210:20)"]
+    use_scripted_worlds(monkeypatch, lambda seed: ScriptedWorld(seed, bridge=SimpleNamespace(stderr_tail=log)))
+    env = make_env(task="wooden_sword", frames=SMALL, record_dir=tmp_path, max_steps=5)
+    try:
+        env.reset(seed=5)
+        _, _, _, _, info = env.step(("bug", None))
+        assert info["result"]["error"]["kind"] == "internal"
+        assert info["result"]["detail"]["bridge_log"] == log
+        _, _, _, _, info = env.step(("craft:oak_planks", None))
+        assert "bridge_log" not in (info["result"]["detail"] or {})     # only with an internal error
+    finally:
+        env.close()
+    steps = [e for e in load_session(next(tmp_path.iterdir())).events if e["type"] == "step"]
+    assert steps[0]["result"]["detail"]["bridge_log"] == log
+
 
 def test_an_episode_ends_as_stuck_after_n_decisions_with_no_change(monkeypatch: pytest.MonkeyPatch,
                                                                      tmp_path: Path) -> None:

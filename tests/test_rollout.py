@@ -147,7 +147,9 @@ def test_ctrl_c_or_kill_stops_eval_on_workers_with_its_worlds_in_seconds(tmp_pat
         [sys.executable, str(REPO_ROOT / "run_agent.py"), "eval", "--policy", "expert", "--task", "wooden_sword",
          "--seeds", "4", "--seed-start", "111", "--workers", "2", "--max-steps", "60", "--record", str(tmp_path)],
         cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        # `kill` is tried on a command started as a shell's background job, which inherits SIGINT ignored
+        start_new_session=True, preexec_fn=lambda: signal.signal(
+            signal.SIGINT, signal.SIG_DFL if how == "ctrl-c" else signal.SIG_IGN))
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stderr], daemon=True).start()  # type: ignore[union-attr]
     seen: list[str] = []
