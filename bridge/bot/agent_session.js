@@ -7,7 +7,7 @@ const crypto = require('crypto')
 const { PROTOCOL_VERSION, ProtocolError, parseRequest, errorMessage, encodeFrame } = require('./protocol')
 const { parseSkill, runSkill, describeVerbs, SkillError, SkillInputError } = require('larm-skills/runner')
 const { gameTicks } = require('larm-skills/lib/bot_setup')
-const { pauseWorld, resumeWorld } = require('larm-skills/lib/world_clock')
+const { holdWorld, pauseWorld, resumeWorld } = require('larm-skills/lib/world_clock')
 const gameClock = require('larm-world/util/game_clock')
 
 const BRIDGE_VERSION = require('../package.json').version
@@ -140,19 +140,25 @@ class AgentSession {
     let held = true
     const release = () => { if (held) { held = false; this.frameRequests-- } }
     try {
-      await this.renderAndSend({ id: msg.id, labels: msg.labels ?? this.frames.labels, onSent: release })
+      await this.renderAndSend({ id: msg.id, labels: msg.labels ?? this.frames.labels, onSent: release, asked: true })
     } catch (err) {
       release()
       throw err
     }
   }
 
-  async renderAndSend ({ id, labels, onSent = () => {} }) {
+  async renderAndSend ({ id, labels, onSent = () => {}, asked = false }) {
     const renderer = this.connection.renderer
     if (!renderer) throw new ProtocolError('internal', 'no renderer is available in this bridge', id)
     const { width, height } = this.frames
     if (renderer.width !== width || renderer.height !== height) renderer.resize(width, height)
-    const out = await renderer.render({ labels })
+    const hold = asked ? holdWorld(this.bot) : () => {} // an asked-for frame is the agent looking: the world waits
+    let out
+    try {
+      out = await renderer.render({ labels })
+    } finally {
+      hold()
+    }
     const header = { seq: this.seq++, tick: gameTicks(this.bot), width: out.width, height: out.height, render_ms: Math.round(out.ms * 10) / 10, ...(id ? { id } : {}) }
     // ws calls back once the frame is written to the socket (or failed): until then it is held in memory
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeFrame(header, out.rgb, labels ? out.labels : null), () => onSent())

@@ -37,27 +37,42 @@ function whileWorldStopped (bot, fn) {
 }
 
 /**
+ * Stop the world until the returned release() is called (holds nest): for what the agent asks between
+ * skills, such as a frame to look at. A no-op where pauses are not enabled.
+ */
+function holdWorld (bot) {
+  if (!enabled || !bot?.entity) return () => {}
+  tell(bot, PAUSE)
+  gameClock.pause()
+  let held = true
+  return () => {
+    if (!held) return
+    held = false
+    tell(bot, RESUME)
+    gameClock.resume()
+  }
+}
+
+/**
  * Stop the world until resumeWorld(bot) (between skills, while the agent decides). Released by itself
  * when the bot dies or leaves, so that a respawn or a reconnect never waits on a stopped clock.
  */
 function pauseWorld (bot) {
-  if (!enabled || bot.__worldPaused || !(bot.health > 0) || !bot.entity) return
-  bot.__worldPaused = true
-  tell(bot, PAUSE)
-  gameClock.pause()
-  const release = () => resumeWorld(bot)
-  bot.once('death', release)
-  bot.once('end', release)
-  bot.__worldRelease = release
+  if (!enabled || bot.__worldRelease || !(bot.health > 0) || !bot.entity) return
+  const release = holdWorld(bot)
+  bot.__worldRelease = () => {
+    bot.__worldRelease = null
+    bot.removeListener('death', bot.__worldReleaseOnce)
+    bot.removeListener('end', bot.__worldReleaseOnce)
+    release()
+  }
+  bot.__worldReleaseOnce = () => bot.__worldRelease?.()
+  bot.once('death', bot.__worldReleaseOnce)
+  bot.once('end', bot.__worldReleaseOnce)
 }
 
 function resumeWorld (bot) {
-  if (!bot?.__worldPaused) return
-  bot.__worldPaused = false
-  bot.removeListener('death', bot.__worldRelease)
-  bot.removeListener('end', bot.__worldRelease)
-  tell(bot, RESUME)
-  gameClock.resume()
+  bot?.__worldRelease?.()
 }
 
 // The pathfinder computes in slices (once per tick while it plans, and in getPathTo): each slice runs with
@@ -67,4 +82,4 @@ AStar.prototype.compute = function computeWithWorldStopped () {
   return whileWorldStopped(this.movements?.bot, () => compute.call(this))
 }
 
-module.exports = { enableWorldPauses, whileWorldStopped, pauseWorld, resumeWorld, CHANNEL }
+module.exports = { enableWorldPauses, whileWorldStopped, holdWorld, pauseWorld, resumeWorld, CHANNEL }
