@@ -43,7 +43,8 @@ def test_server_death_mid_skill_fails_the_skill_then_the_bridge_reconnects() -> 
     port = free_port()
     server = EmbeddedServer(seed=3, port=port)
     server.start()
-    bridge = BridgeProcess(f"127.0.0.1:{port}", username="larm_rc")
+    # as on the embedded world, the bridge stops the world between skills: a bot that left must not keep it stopped
+    bridge = BridgeProcess(f"127.0.0.1:{port}", username="larm_rc", extra_args=["--pause-world", "yes"])
     bridge.start()
     try:
         client = SyncBridgeClient.connect(bridge.url, bridge.token, SMALL)

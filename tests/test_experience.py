@@ -89,6 +89,20 @@ def test_the_embedded_world_stands_still_while_the_agent_decides() -> None:
         env.close()
 
 
+@pytest.mark.slow
+def test_the_world_stands_still_while_a_frame_the_agent_asked_for_renders() -> None:
+    env = TokenActions(MinecraftEnv(task="wooden_sword", frames=SMALL, speed=4))
+    try:
+        env.reset(seed=13)   # before the first skill the world runs
+        client = env.unwrapped.client
+        before = client.observe().to_dict()["paused_s"]
+        for _ in range(3):
+            client.frame()
+        assert client.observe().to_dict()["paused_s"] > before
+    finally:
+        env.close()
+
+
 def test_the_node_game_clock_scales_timers_and_clocks_and_refuses_bad_speeds() -> None:
     script = """
 const clock = require('./world/util/game_clock')

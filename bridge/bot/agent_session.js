@@ -190,7 +190,8 @@ class AgentSession {
     try {
       result = await this.runSkillMessage(msg)
     } finally {
-      if (!this.running && this.bot) pauseWorld(this.bot) // only on the embedded world (--pause-world yes)
+      // only on the embedded world (--pause-world yes), and never for a bot whose connection is gone
+      if (!this.running && this.connection.connected && this.bot) pauseWorld(this.bot)
     }
     this.send({ type: 'skill_result', id: msg.id, token: msg.token, ...result })
   }

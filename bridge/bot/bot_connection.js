@@ -5,9 +5,11 @@
 const { EventEmitter } = require('events')
 const mineflayer = require('mineflayer')
 const { prepareBot } = require('larm-skills/lib/bot_setup')
+const gameClock = require('larm-world/util/game_clock')
 
 const { minecraft: VERSION } = require('larm-world/vanilla/versions.json')
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000]
+const KEEPALIVE_TIMEOUT_MS = 30000 // real ms without a keep_alive from the server before the bot gives up
 
 class BotConnection extends EventEmitter {
   constructor ({ host, port, username = 'larm', log = () => {} }) {
@@ -45,7 +47,10 @@ class BotConnection extends EventEmitter {
   _connect () {
     if (this.stopped) return
     const bot = mineflayer.createBot({
-      host: this.host, port: this.port, username: this.username, version: VERSION, auth: 'offline', hideErrors: true
+      host: this.host, port: this.port, username: this.username, version: VERSION, auth: 'offline', hideErrors: true,
+      // Whether the server still answers is a question of the network, in real time: 30 s of game time is
+      // under 2 s at K = 16, which a server busy generating chunks could miss (the bot then left on its own).
+      checkTimeoutInterval: KEEPALIVE_TIMEOUT_MS * gameClock.speed()
     })
     prepareBot(bot)
     this.bot = bot

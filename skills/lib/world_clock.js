@@ -58,7 +58,7 @@ function holdWorld (bot) {
  * when the bot dies or leaves, so that a respawn or a reconnect never waits on a stopped clock.
  */
 function pauseWorld (bot) {
-  if (!enabled || bot.__worldRelease || !(bot.health > 0) || !bot.entity) return
+  if (!enabled || bot.__worldRelease || !(bot.health > 0) || !bot.entity || bot._client?.ended) return
   const release = holdWorld(bot)
   bot.__worldRelease = () => {
     bot.__worldRelease = null
