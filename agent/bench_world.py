@@ -65,6 +65,7 @@ def expert_decisions(speed: float, decisions: int, seeds: Sequence[int], progres
     done = ticks = 0
     by_verb: dict[str, list[int]] = {}   # verb -> game ticks of each of its skills (the result's own count)
     played_s = 0.0          # wall time from each reset's first observation to the last step (no resets)
+    stood_s = 0.0           # of which the game clock stood still (the bot computing, the agent deciding)
     keeps_up = True
     cpu0, t0 = cpu_jiffies(), time.monotonic()
     try:
@@ -88,6 +89,7 @@ def expert_decisions(speed: float, decisions: int, seeds: Sequence[int], progres
             ticks += int(info["state"]["tick"]) - tick0
             keeps_up = keeps_up and info["clock"].get("keeps_up") is not False
             played_s += float(info["clock"]["wall_s"])
+            stood_s += float(info["clock"].get("paused_s", 0.0))
     finally:
         env.close()
     wall, cpu1 = time.monotonic() - t0, cpu_jiffies()
@@ -95,10 +97,12 @@ def expert_decisions(speed: float, decisions: int, seeds: Sequence[int], progres
             "wall_s_per_1000_ticks": round(1000 * wall / ticks, 2) if ticks else None,
             "ticks_per_decision": round(ticks / done, 1) if done else None,
             "decisions_per_hour": round(3600 * done / wall) if wall else None,
-            "ticks_per_s": round(ticks / played_s, 1) if played_s else None,   # achieved, resets left out
+            # achieved while the clock ran (resets left out), and the share of the time it stood still
+            "ticks_per_s": round(ticks / (played_s - stood_s), 1) if played_s > stood_s else None,
+            "stood_still": round(stood_s / played_s, 2) if played_s else None,
             "keeps_up": keeps_up, "cores_busy": cores_busy(cpu0, cpu1),
-            # where the ticks go: a skill that waits on the game (furnace, digging) takes the same ticks at any K;
-            # one that computes (path search) takes more ticks the faster the clock
+            # where the ticks go: each skill's game ticks, which should not depend on K (the world stands
+            # still while the bot computes)
             "ticks_by_verb": {verb: {"skills": len(t), "mean_ticks": round(sum(t) / len(t), 1)}
                               for verb, t in sorted(by_verb.items())}}
 
@@ -147,11 +151,11 @@ def print_report(report: dict[str, Any]) -> None:
     if r:
         print(f"reset (fresh embedded world): mean {r['mean_s']} s, max {r['max_s']} s over {r['resets']}")
     print(f"{'speed':>6s} {'decisions':>9s} {'wall s':>7s} {'ticks':>7s} {'s/1000 ticks':>12s} {'ticks/dec':>9s} "
-          f"{'dec/hour':>8s} {'ticks/s':>7s} {'cores':>5s} {'speedup':>7s}")
+          f"{'dec/hour':>8s} {'ticks/s':>7s} {'still':>5s} {'cores':>5s} {'speedup':>7s}")
     for s in report["speeds"]:
         print(f"{s['speed']:>6g} {s['decisions']:>9d} {s['wall_s']:>7.1f} {s['ticks']:>7d} "
               f"{s['wall_s_per_1000_ticks']!s:>12s} {s['ticks_per_decision']!s:>9s} {s['decisions_per_hour']!s:>8s} "
-              f"{s['ticks_per_s']!s:>7s} {s['cores_busy']:>5.2f} {s.get('speedup', '-')!s:>7s}")
+              f"{s['ticks_per_s']!s:>7s} {s['stood_still']!s:>5s} {s['cores_busy']:>5.2f} {s.get('speedup', '-')!s:>7s}")
     verbs = sorted({v for s in report["speeds"] for v in s["ticks_by_verb"]})
     print("mean game ticks per skill, by verb, at each speed: " + ", ".join(
         f"{v} " + "/".join(str(s["ticks_by_verb"].get(v, {}).get("mean_ticks", "-")) for s in report["speeds"])

@@ -54,9 +54,9 @@ RECENT = 5
 DEFAULT_STUCK_AFTER = 40   # decisions with no milestone and no new inventory before an episode ends as stuck
 TICKS_PER_S = 20           # Minecraft's game ticks per second at speed 1
 BRIDGE_LOG_LINES = 40      # lines of the bridge's log kept with a skill's internal error
-# The fastest game clock the 2-core machine keeps up with while a bot plays (`run_agent.py bench world`): the
-# default of the commands that play for data rather than for people to watch.
-FAST_SPEED = 8.0
+# The fastest game clock the 2-core machine keeps up with while a bot plays, two worlds at once (`run_agent.py
+# bench world`, README): the default of the commands that play for data rather than for people to watch.
+FAST_SPEED = 16.0
 
 Step = tuple[dict[str, Any], float, bool, bool, dict[str, Any]]
 

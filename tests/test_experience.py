@@ -316,6 +316,7 @@ def test_bench_world_measures_each_speed_and_the_workers_against_speed_1() -> No
     assert sum(v["skills"] for v in slow["ticks_by_verb"].values()) == 2 and fast["ticks_by_verb"].keys() == slow["ticks_by_verb"].keys()
     # the game clock is what was asked: ticks per second near 20 K (a busy machine may fall behind at 4)
     assert 15 <= slow["ticks_per_s"] <= 25 and fast["ticks_per_s"] > 1.5 * slow["ticks_per_s"], report["speeds"]
+    assert 0 < slow["stood_still"] < 1 and 0 < fast["stood_still"] < 1   # the clock stood still between skills
     (row,) = report["workers"]
     assert row["workers"] == 1 and row["speed"] == 4.0 and row["decisions"] == 2 and row["lost"] == 0
     assert row["speedup"] == round(row["decisions_per_hour"] / slow["decisions_per_hour"], 2)

@@ -26,6 +26,8 @@ async function goto (ctx, goal) {
     if (/NoPath|Timeout|GoalChanged|PathStopped/i.test(name + ' ' + err?.message)) {
       throw new SkillError('unreachable', `no path to the goal within the search bounds (${err.message})`)
     }
+    // the pathfinder stops its own digging when it plans anew (a block moved, the path changed)
+    if (/Digging aborted/i.test(err?.message)) throw new SkillError('unreachable', 'the walk was cut short: its digging was interrupted')
     throw err
   }
 }
