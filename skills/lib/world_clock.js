@@ -60,15 +60,15 @@ function holdWorld (bot) {
 function pauseWorld (bot) {
   if (!enabled || bot.__worldRelease || !(bot.health > 0) || !bot.entity || bot._client?.ended) return
   const release = holdWorld(bot)
-  bot.__worldRelease = () => {
+  const done = () => {
     bot.__worldRelease = null
-    bot.removeListener('death', bot.__worldReleaseOnce)
-    bot.removeListener('end', bot.__worldReleaseOnce)
+    bot.removeListener('death', done)
+    bot.removeListener('end', done)
     release()
   }
-  bot.__worldReleaseOnce = () => bot.__worldRelease?.()
-  bot.once('death', bot.__worldReleaseOnce)
-  bot.once('end', bot.__worldReleaseOnce)
+  bot.__worldRelease = done
+  bot.once('death', done)
+  bot.once('end', done)
 }
 
 function resumeWorld (bot) {
