@@ -145,7 +145,8 @@ def test_ctrl_c_or_kill_stops_eval_on_workers_with_its_worlds_in_seconds(tmp_pat
     # A terminal's Ctrl-C: SIGINT to the whole foreground process group (the command and Ray's processes).
     proc = subprocess.Popen(
         [sys.executable, str(REPO_ROOT / "run_agent.py"), "eval", "--policy", "expert", "--task", "wooden_sword",
-         "--seeds", "4", "--seed-start", "111", "--workers", "2", "--max-steps", "60", "--record", str(tmp_path)],
+         "--seeds", "4", "--seed-start", "111", "--workers", "2", "--max-steps", "60", "--speed", "1",
+         "--record", str(tmp_path)],
         cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         # `kill` is tried on a command started as a shell's background job, which inherits SIGINT ignored
         start_new_session=True, preexec_fn=lambda: signal.signal(
