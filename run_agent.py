@@ -318,10 +318,13 @@ def _bench_world(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
                        args.worker_speed)
 
 
-def _policies(name: str, task: str, checkpoint: str | None) -> tuple[Callable[[int | None], Policy], dict[str, Any]]:
+def _policies(name: str, task: str, checkpoint: str | None, temperature: float = 0.0
+              ) -> tuple[Callable[[int | None], Policy], dict[str, Any]]:
     """A builder of the --policy for a seed (expert and random from agent/, larm from brain/), and what the
-    sessions' metadata says of it: its name, and its checkpoint when one is given."""
+    sessions' metadata says of it: its name, its checkpoint when one is given, and LARM's temperature."""
     meta: dict[str, Any] = {"name": name}
+    if name == "larm":
+        meta["temperature"] = temperature
     if checkpoint:
         from brain.policy import checkpoint_meta
 
@@ -336,7 +339,7 @@ def _policies(name: str, task: str, checkpoint: str | None) -> tuple[Callable[[i
             raise ValueError("--policy larm needs --checkpoint DIR (a folder written by run_agent.py train --phase bc)")
         from brain.policy import LarmPolicy
 
-        return LarmPolicy(checkpoint, task, seed)
+        return LarmPolicy(checkpoint, task, seed, temperature=temperature)
     return larm, meta
 
 
@@ -344,6 +347,9 @@ def _episode_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task", default=DEFAULT_TASK, help=f"one of {', '.join(TASKS)} (default {DEFAULT_TASK})")
     p.add_argument("--policy", default="expert", choices=["expert", "random", "larm"], help="who decides (default expert)")
     p.add_argument("--checkpoint", help="the LARM policy's checkpoint folder")
+    p.add_argument("--temperature", type=float, default=0.0, metavar="T",
+                   help="--policy larm: sample skills and arguments from softmax(logits / T) (default 0: the most "
+                   "likely); recorded in the sessions' metadata")
     p.add_argument("--record", metavar="DIR", help="where session folders go (default ./sessions)")
     p.add_argument("--max-steps", type=int, default=400, help="skill decisions per episode (default 400)")
     p.add_argument("--record-labels", action="store_true",
@@ -423,11 +429,15 @@ def _run(argv: Sequence[str] | None) -> int:
             parser.error(f"unknown --task {args.task!r}; known: {', '.join(TASKS)}")
         if args.max_steps < 1:
             parser.error("--max-steps must be at least 1")
+        if args.temperature < 0:
+            parser.error("--temperature must be 0 (the most likely skill) or more")
+        if args.temperature and args.policy != "larm":
+            parser.error("--temperature applies to --policy larm only")
         if args.command == "eval" and args.workers < 1:
             parser.error("--workers must be at least 1")
         if args.command == "eval" and args.seeds < 1:
             parser.error("--seeds must be at least 1")
-        policies, policy_meta = _policies(args.policy, args.task, args.checkpoint)
+        policies, policy_meta = _policies(args.policy, args.task, args.checkpoint, args.temperature)
         try:  # a bad policy (no plan for the task, a bad checkpoint) fails before any world starts
             first = policies(args.seed if args.command == "play" else args.seed_start)
         except (NotImplementedError, ValueError) as err:

@@ -41,7 +41,7 @@ import numpy as np
 from gymnasium import spaces
 
 from agent.launch import World, check_world_speed, launch
-from agent.observation_text import MAX_TEXT, TEXT_CHARSET, observation_text
+from agent.observation_text import MAX_RECENT, MAX_TEXT, TEXT_CHARSET, observation_text
 from agent.rewards import MilestoneReward
 from agent.seeds import random_world_seed
 from agent.tasks import DEFAULT_TASK, Task, get_task
@@ -50,7 +50,7 @@ from bridge.messages import FrameSettings
 from skills.vocabulary import SkillToken, action_mask, token_index, vocabulary, vocabulary_fingerprint
 from world.node_process import NodeProcessError
 
-RECENT = 5
+RECENT = MAX_RECENT  # the last skill results the observation shows (info['recent'])
 DEFAULT_STUCK_AFTER = 40   # decisions with no milestone and no new inventory before an episode ends as stuck
 TICKS_PER_S = 20           # Minecraft's game ticks per second at speed 1
 BRIDGE_LOG_LINES = 40      # lines of the bridge's log kept with a skill's internal error
@@ -318,7 +318,8 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
 
     def _info(self, result: dict[str, Any] | None, events: list[dict[str, Any]], new: list[str]) -> dict[str, Any]:
         info = {
-            "action_mask": self.action_mask(), "state": self.state, "result": result, "events": events,
+            "action_mask": self.action_mask(), "state": self.state, "recent": list(self.recent),
+            "result": result, "events": events,
             "milestones": list(new), "milestones_achieved": list(self.reward_fn.achieved),
             "success": self.reward_fn.succeeded, "step": self.steps, "episode_return": self.episode_return,
             "seed": self.seed_used, "task": self.task.name, "assists_used": self.assists_used(),

@@ -18,27 +18,36 @@ from brain.model.checkpoint import CheckpointError, read_meta
 from brain.model.device import resolve_device
 from brain.model.inputs import DecisionInput
 from brain.model.larm import LarmModel
+from skills.vocabulary import argument_mask, arguments_of
 
 Action = tuple[str, dict[str, Any]]
 
 
 def input_from_observation(obs: Mapping[str, Any], info: Mapping[str, Any], task: str) -> DecisionInput:
     """The DecisionInput of a live decision, from the environment's observation and info (task: a task name
-    or its words)."""
-    text = obs.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError("the observation has no text (expected obs['text'] from MinecraftEnv)")
+    or its words): the state, the last skill results and the action mask from info, the frame from obs."""
+    state = info.get("state")
+    if not isinstance(state, Mapping) or not state:
+        raise ValueError("info has no state (expected MinecraftEnv's info)")
     if "action_mask" not in info:
         raise ValueError("info has no action_mask (expected MinecraftEnv's info)")
     frame = obs.get("frame")
-    return DecisionInput(task=task_description(task), text=text,
+    return DecisionInput(task=task_description(task), state=state,
                          frame=None if frame is None else np.asarray(frame, dtype=np.uint8),
-                         mask=np.asarray(info["action_mask"], dtype=bool))
+                         mask=np.asarray(info["action_mask"], dtype=bool), recent=tuple(info.get("recent") or ()))
+
+
+def choose(logits: torch.Tensor, temperature: float, generator: torch.Generator | None) -> int:
+    """The most likely index (temperature 0) or one sampled from softmax(logits / temperature)."""
+    if temperature <= 0:
+        return int(logits.argmax())
+    return int(torch.multinomial(torch.softmax(logits / temperature, -1), 1, generator=generator))
 
 
 class LarmPolicy:
-    """The trained LARM (brain/model/larm.py): one backbone forward per decision, the best (or a sampled)
-    allowed skill.
+    """The trained LARM (brain/model/larm.py): one backbone forward per decision, the best (or, with a
+    temperature, a sampled) allowed skill, and its argument from the argument head (a checkpoint made before
+    the head sends none: the skill's defaults).
 
     The checkpoint is loaded once per process and shared (eval builds one policy per seed). On the CPU the
     backbone runs in bf16 with LoRA merged into its weights (brain.evaluation.latency measures exactly this path).
@@ -46,12 +55,14 @@ class LarmPolicy:
 
     name = "larm"
 
-    def __init__(self, checkpoint: str, task: str | Task, seed: int | None = None, sample: bool = False,
+    def __init__(self, checkpoint: str, task: str | Task, seed: int | None = None, temperature: float = 0.0,
                  device: str = "auto") -> None:
+        if temperature < 0:
+            raise ValueError(f"the temperature must be 0 (the most likely skill) or more, got {temperature}")
         self.task = get_task(task) if isinstance(task, str) else task
         self.model = _load_larm(str(checkpoint), device)
-        self.sample = sample
-        self.generator = torch.Generator().manual_seed(seed or 0) if sample else None
+        self.temperature = float(temperature)
+        self.generator = torch.Generator().manual_seed(seed or 0)
         self.vocab = self.model.vocab
 
     def reset(self) -> None:
@@ -60,15 +71,18 @@ class LarmPolicy:
     def act(self, obs: dict[str, Any], info: dict[str, Any]) -> Action | None:
         inp = input_from_observation(obs, info, self.task.name)
         with torch.inference_mode():
-            logits = self.model.skill_logits(self.model.encode([inp]), inp.mask[None])[0].float().cpu()
-        if self.sample:
-            index = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=self.generator))
-        else:
-            index = int(logits.argmax())
-        return (self.vocab[index].token, {})
+            hidden = self.model.encode([inp])
+            logits = self.model.skill_logits(hidden, inp.mask[None])[0].float().cpu()
+            index = choose(logits, self.temperature, self.generator)
+            token = self.vocab[index].token
+            if self.model.heads.argument is None or not argument_mask(token).any():
+                return (token, {})
+            skill = torch.tensor([index], device=hidden.device)
+            arg_logits = self.model.argument_logits(hidden, skill)[0].float().cpu()
+        return (token, arguments_of(token, choose(arg_logits, self.temperature, self.generator)))
 
     def observe(self, token: str, result: dict[str, Any]) -> None:
-        pass  # the recent skills and their results reach the model through the observation text
+        pass  # the last skills and their results reach the model through info["recent"]
 
 
 _LOADED: dict[tuple[str, str], LarmModel] = {}

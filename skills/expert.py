@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from skills.vocabulary import JUNK, TREES, GameData, game_data, harvest_tier
+from skills.vocabulary import DIG_LEVELS, JUNK, TREES, GameData, game_data, harvest_tier, token_index
 from world.vanilla import COOK_TICKS, fuel_ticks
 
 Action = tuple[str, dict[str, int]]  # (token, args)
@@ -65,7 +65,8 @@ KILLED = {"leather": "cow", "beef": "cow"}
 # Items smelted per fuel item (vanilla burn time / cook time), for the fuels the smelt skill uses.
 FUEL_ITEMS = {name: fuel_ticks(name) / COOK_TICKS
               for name in ("coal", "charcoal", "stick", *(f"{t}_{kind}" for kind in ("planks", "log") for t in TREES))}
-EDIBLE = ["cooked_beef", "cooked_porkchop", "bread", "cooked_mutton", "beef", "porkchop", "mutton", "apple", "carrot", "baked_potato"]
+EDIBLE = [food for food in ("cooked_beef", "cooked_porkchop", "cooked_mutton", "cooked_chicken", "beef", "porkchop", "mutton")
+          if f"eat:{food}" in token_index()]  # best first; only foods the vocabulary can say
 SURFACE_Y = 55  # at or above: on (or near) the surface
 HUNGRY = 8
 RETRIES = 2  # failures of one token in a row before the expert changes strategy for it
@@ -101,7 +102,14 @@ class ExpertPlanner:
 
     # ---- the decision -------------------------------------------------------------------------------
     def next_action(self, state: dict[str, Any]) -> Action | None:
-        """The next (token, args), or None when the target is reached."""
+        """The next (token, args), or None when the target is reached. Only tokens of the skill vocabulary:
+        whatever the expert says, a learned policy can learn to say."""
+        action = self._decide(state)
+        if action is not None and action[0] not in token_index():
+            raise ValueError(f"the expert chose {action[0]!r}, which is not in the skill vocabulary")
+        return action
+
+    def _decide(self, state: dict[str, Any]) -> Action | None:
         if self.done(state):
             return None
         self.memory.decisions += 1
@@ -384,7 +392,7 @@ class ExpertPlanner:
         if _y(state) < SURFACE_Y - 10:
             out.append(("surface", {}))
         if _y(state) > -50 and _has_tier(Counter(state.get("inventory", {})), "wooden_pickaxe"):
-            out.append((f"dig_down:{int(max(-58, _y(state) - 8))}", {}))
+            out.append((f"dig_down:{_deeper(state, 8)}", {}))
         return out
 
     def _search_elsewhere(self, verb: str, target: str, state: dict) -> list[Action]:
@@ -463,9 +471,9 @@ def _fuel_capacity(inv: Counter) -> float:
     return sum(inv[name] * per for name, per in FUEL_ITEMS.items())
 
 
-def _deeper(state: dict) -> int:
-    """A level 16 blocks further down (ores are richer deeper), not below the bedrock layers."""
-    return int(max(-58, _y(state) - 16))
+def _deeper(state: dict, at_least: int = 12) -> int:
+    """The first dig level at least `at_least` blocks further down (ores are richer deeper), not below bedrock."""
+    return next((level for level in DIG_LEVELS if level <= _y(state) - at_least), DIG_LEVELS[-1])
 
 
 def _names_a_tool(message: str) -> bool:

@@ -60,7 +60,9 @@ SMELT_OUTPUTS: tuple[str, ...] = ("iron_ingot", "gold_ingot", "charcoal", "glass
 FUELS: tuple[str, ...] = ("lava_bucket", "coal_block", "coal", "charcoal", "crafting_table", "stick")
 STATIONS: tuple[str, ...] = ("crafting_table", "furnace", "enchanting_table")
 MOBS: tuple[str, ...] = ("cow", "sheep", "pig", "chicken")
-DIG_LEVELS: tuple[int, ...] = (48, 16, -16, -58)
+# Levels dig_down goes to: a step every 16 blocks from the surface down to bedrock, and the ore bands
+# (iron 16, lapis -30, diamonds and lava -54).
+DIG_LEVELS: tuple[int, ...] = (48, 32, 16, 0, -16, -30, -42, -54, -58)
 FLUIDS: tuple[str, ...] = ("water", "lava")
 ENCHANT_TARGETS: tuple[str, ...] = (
     "diamond_sword", "diamond_pickaxe", "diamond_axe", "diamond_shovel",
@@ -75,6 +77,16 @@ VERB_ORDER = ("explore", "mine", "collect", "craft", "smelt", "place", "equip", 
 JUNK: tuple[str, ...] = ("cobblestone", "cobbled_deepslate", "dirt", "gravel", "sand", "raw_copper", "tuff",
                          "andesite", "diorite", "granite", "flint")
 DROP_KEEP = 64
+# The one argument a verb takes, and the values a policy chooses it from (an argument head's classes).
+# A wanted amount between two values is rounded up to the next (one more item is cheap, one short fails).
+VERB_ARGUMENTS: dict[str, tuple[str, tuple[int, ...]]] = {
+    "mine": ("count", (1, 2, 3, 4, 6, 8, 12, 16)),
+    "collect": ("count", (1, 2, 3, 4, 6, 8, 12, 16)),
+    "craft": ("count", (1, 2, 3, 4, 6, 8, 12, 16)),
+    "smelt": ("count", (1, 2, 3, 4, 6, 8, 12, 16)),
+    "explore": ("distance", (16, 32, 48)),
+    "drop": ("keep", (DROP_KEEP,)),
+}
 # Pickaxe tiers, weakest first (golden mines like wood).
 TOOL_TIERS = ("wooden", "golden", "stone", "iron", "diamond", "netherite")
 
@@ -622,6 +634,45 @@ def vocabulary() -> list[SkillToken]:
 def token_index() -> dict[str, int]:
     """token -> its index in vocabulary()."""
     return {t.token: i for i, t in enumerate(_vocabulary())}
+
+
+def argument_values() -> tuple[int, ...]:
+    """Every value an argument can take, sorted: the classes of a policy's argument head."""
+    return tuple(sorted({v for _, values in VERB_ARGUMENTS.values() for v in values}))
+
+
+def _verb(token: str) -> str:
+    return token.split(":", 1)[0]
+
+
+def argument_class(token: str, args: Mapping[str, Any] | None) -> int | None:
+    """The index in argument_values() of a decision's argument (rounded up to the verb's next value, capped at
+    its largest), or None when the verb takes no argument or the decision gave none."""
+    spec = VERB_ARGUMENTS.get(_verb(token))
+    if spec is None or not args or args.get(spec[0]) is None:
+        return None
+    name, values = spec
+    wanted = float(args[name])
+    value = next((v for v in values if v >= wanted), values[-1])
+    return argument_values().index(value)
+
+
+def argument_mask(token: str) -> np.ndarray:
+    """Boolean mask over argument_values(): the values `token`'s verb takes (all False: it takes none)."""
+    spec = VERB_ARGUMENTS.get(_verb(token))
+    allowed = set(spec[1]) if spec else set()
+    return np.array([v in allowed for v in argument_values()], dtype=bool)
+
+
+def arguments_of(token: str, value_class: int | None) -> dict[str, int]:
+    """The args dict a policy sends for `token` with argument class `value_class` ({} for a verb without one)."""
+    spec = VERB_ARGUMENTS.get(_verb(token))
+    if spec is None or value_class is None:
+        return {}
+    value = argument_values()[value_class]
+    if value not in spec[1]:
+        raise ValueError(f"{token}: {spec[0]}={value} is not one of {spec[1]}")
+    return {spec[0]: value}
 
 
 def vocabulary_fingerprint(vocab: Sequence[SkillToken] | None = None) -> str:

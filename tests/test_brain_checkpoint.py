@@ -16,7 +16,6 @@ TASK_TEXT = "craft a wooden sword"
 
 
 def _inputs() -> list[Any]:
-    from agent.observation_text import render_state_text
     from brain.data.decisions import DecisionInput
     from skills.vocabulary import action_mask, vocabulary
 
@@ -25,8 +24,7 @@ def _inputs() -> list[Any]:
         state = {"inventory": inv, "health": 20, "food": 20, "position": {"x": 0, "y": 70, "z": 0},
                  "nearby_blocks": {"radius": 16, "counts": {"oak_log": 5}}}
         frame = np.random.default_rng(i).integers(0, 255, (64, 80, 3), dtype=np.uint8)
-        out.append(DecisionInput(TASK_TEXT, render_state_text(state, [], task=TASK_TEXT), frame,
-                                 action_mask(vocabulary(), state)))
+        out.append(DecisionInput(TASK_TEXT, state, frame, action_mask(vocabulary(), state)))
     return out
 
 
@@ -149,3 +147,16 @@ def test_a_crash_between_the_two_renames_is_recovered(tmp_path: Path) -> None:
     parts, meta = load_checkpoint(target, "b", "v")
     assert torch.equal(parts["heads"]["w"], torch.ones(3)) and meta.backbone == "tiny-random"
     assert target.is_dir() and sorted(p.name for p in tmp_path.iterdir()) == ["ck"]
+
+
+def test_a_checkpoint_made_before_the_argument_head_loads_without_one() -> None:
+    from brain.model.larm import LarmConfig, LarmModel
+
+    old = LarmConfig(backbone="tiny-random", vision=None, max_prompt_tokens=128).to_dict()
+    del old["arguments"]
+    config = LarmConfig.from_dict(old)
+    assert config.arguments is False and LarmConfig.from_dict(LarmConfig(backbone="tiny-random").to_dict()).arguments
+    model = LarmModel.create(config)
+    assert model.heads.argument is None and not any(k.startswith("argument") for k in model.heads.state_dict())
+    with pytest.raises(ValueError, match="no argument head"):
+        model.argument_logits(torch.zeros(1, model.hidden_size), torch.tensor([0]))

@@ -242,7 +242,7 @@ TOY_TOKENS = ("mine:oak_log", "mine:dirt", "kill:cow", "explore")
 
 def toy_session(folder: Path, seed: int, steps: int = 12) -> None:
     """A recorded session on states whose preconditions hold with an empty inventory: the 'expert' picks
-    the token named by the count of logs it holds (so the skill is readable from the text)."""
+    the token named by the count of logs it holds (so the skill is readable from the state)."""
     from agent.recording import SessionRecorder
 
     rng = np.random.default_rng(seed)
@@ -250,11 +250,13 @@ def toy_session(folder: Path, seed: int, steps: int = 12) -> None:
         state: dict[str, Any] = {"inventory": {}, "health": 20, "food": 20}
         rec.log_reset(f"task: toy\ninventory: empty\nseed {seed}", state=state,
                       frame=rec.add_frame(np.full((24, 24, 3), seed * 10 % 255, np.uint8)))
+        logs = 0
         for k in range(1, steps + 1):
-            logs = int(rng.integers(0, 4))
+            token = TOY_TOKENS[logs]                 # decided on the state before the step
             text = f"task: toy\ninventory: oak_log {logs}\nstep {k}"
+            logs = int(rng.integers(0, 4))
             state = {"inventory": {"oak_log": logs} if logs else {}, "health": 20, "food": 20}
-            rec.log_step(k, text, TOY_TOKENS[logs], {"ok": True}, 0.0, frame=rec.add_frame(
+            rec.log_step(k, text, token, {"token": token, "ok": True}, 0.0, frame=rec.add_frame(
                 rng.integers(0, 255, (24, 24, 3), dtype=np.uint8)), state=state)
 
 
@@ -272,7 +274,7 @@ class ToyEnv(gym.Env):
 
     def _obs(self) -> tuple[dict[str, Any], dict[str, Any]]:
         return ({"text": f"task: toy\nstep {self.t}", "frame": np.zeros((24, 24, 3), np.uint8)},
-                {"action_mask": self.mask})
+                {"action_mask": self.mask, "state": {"inventory": {}, "health": 20, "food": 20}})
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
               ) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -1,7 +1,8 @@
 """LARM (brain/model/larm.py), its prompt, its dataset and behaviour cloning, on the tiny-random backbone.
 
 The synthetic sessions below are written with the real recorder: a toy wood-age planner whose choice
-depends on the inventory (so the text must be read), states rendered by the real observation renderer.
+depends on the inventory (so the prompt must be read) and whose counts depend on the skill (so the argument
+head has something to learn), states rendered by the real observation renderer.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import torch
 from agent.observation_text import render_state_text
 from agent.recording import SessionRecorder
 from agent.tasks import TASKS
-from skills.vocabulary import action_mask, token_index, vocabulary
+from skills.vocabulary import action_mask, argument_class, token_index, vocabulary
 
 TASK = "wooden_sword"
 
@@ -45,6 +46,11 @@ def toy_expert(inv: dict[str, int]) -> str:
     return "mine:oak_log"
 
 
+# The toy planner's arguments: a count per skill (the argument head learns them from the recordings).
+TOY_ARGS = {"mine:oak_log": {"count": 3}, "craft:oak_planks": {"count": 8}, "craft:stick": {"count": 4},
+            "mine:stone": {"count": 6}}
+
+
 def _random_inventory(rng: random.Random) -> dict[str, int]:
     inv = {}
     for item, top in (("oak_log", 3), ("oak_planks", 6), ("stick", 3), ("crafting_table", 1), ("wooden_pickaxe", 1)):
@@ -67,12 +73,13 @@ def write_sessions(root: Path, sessions: int = 4, steps: int = 12, seed: int = 0
             for k in range(1, steps + 1):
                 token = toy_expert(inv)
                 inv = _random_inventory(rng)  # the next state: random, so every decision is its own example
-                result = {"token": token, "ok": True, "inventory_delta": {}}
+                result = {"token": token, "ok": k % 4 != 0, "inventory_delta": {},
+                          "error": None if k % 4 else {"kind": "not_found", "message": "none in sight"}}
                 recent = (recent + [result])[-5:]
                 new_state = _state(inv)
                 ref = rec.add_frame(np.full((24, 32, 3), k * 10, np.uint8)) if frames else None
                 rec.log_step(k, text, token, result, 0.5 if k == steps else -0.01, frame=ref, state=new_state,
-                             terminated=k == steps, truncated=False)
+                             args=TOY_ARGS.get(token), terminated=k == steps, truncated=False)
                 text = render_state_text(new_state, recent, task=task.description)
     return root
 
@@ -92,27 +99,31 @@ def tiny_larm() -> Any:
 
 # ----------------------------------------------------------------------------------------- prompt
 
-def test_compact_prompt_keeps_the_task_and_fits_the_budget() -> None:
+def test_the_prompt_is_written_from_the_state_with_the_last_outcomes_and_fits_the_budget() -> None:
     from brain.model.backbone import load_backbone
-    from brain.model.prompt import PromptBuilder, compact_observation
+    from brain.model.prompt import PromptBuilder, describe
 
-    inv = {f"item_{i}": i + 1 for i in range(40)}  # a huge inventory: the observation must be cut
-    text = render_state_text(_state(inv), [{"token": "mine:oak_log", "ok": False,
-                                           "error": {"kind": "no_path", "message": "x" * 200}}],
-                             task=TASKS[TASK].description)
-    compact = compact_observation(text)
-    assert "task:" not in compact and "xxxx" not in compact          # task given apart; error messages dropped
-    assert "last: mine:oak log failed no path" in compact.replace("_", " ")
-    assert len(compact) < len(text)
+    inv = {f"item_{i}": i + 1 for i in range(40)}  # a huge inventory: the description must be cut
+    failed = {"token": "mine:iron_ore", "ok": False, "error": {"kind": "not_found", "message": "x" * 200}}
+    recent = [{"token": "craft:stick", "ok": True, "inventory_delta": {"stick": 4, "oak_planks": -2}}, failed, failed, failed]
+    state = _state(inv)
+    text = describe(state, recent)
+    lines = text.splitlines()
+    assert lines[0] == "hp 20 food 20 xp 0 y 70 day" and lines[1] == "hand nothing"
+    assert lines[2].startswith("inv: 1 item 0, ") and lines[3] == "last: craft:stick ok +4 stick; mine:iron ore failed not found x3"
+    assert "xxxx" not in text                                     # the error's kind, never its message
+    assert "see: oak log 4m" in text and "mobs: pig 7m" in text   # stone is worked on but has no nearest here
+    state["in_water"] = True
+    assert describe(state, []).splitlines()[0].endswith("in water") and "last:" not in describe(state, [])
     tokenizer = load_backbone("tiny-random").tokenizer
     builder = PromptBuilder(tokenizer, max_tokens=64, vision_tokens=4)
-    ids = builder.build(TASKS[TASK].description, text)
+    ids = builder.build(TASKS[TASK].description, _state(inv), recent)
     assert ids.length(4) <= 64
     task_ids = tokenizer(f"Task: {TASKS[TASK].description}", add_special_tokens=False)["input_ids"]
     assert ids.before[1:1 + len(task_ids)] == task_ids                 # the task is whole, right after <bos>
     assert ids.after == builder.after                                  # the skill slot's lead-in is never cut
-    with pytest.raises(ValueError, match="empty"):
-        builder.build("a task", "  ")
+    with pytest.raises(ValueError, match="no task"):
+        builder.build("  ", _state({}))
 
 
 # ----------------------------------------------------------------------------------------- dataset
@@ -132,14 +143,18 @@ def test_decisions_read_the_state_before_each_step(tmp_path: Path) -> None:
     for k, d in enumerate(first):
         step, before = events[k + 1], events[k]
         assert d.skill == index[step["token"]]
-        assert d.input.text == step["observation"]
+        assert d.input.state == before["state"]                                    # the state the decision saw
+        assert list(d.input.recent) == [e["result"] for e in events[1:k + 1]][-5:]  # and the results before it
+        assert d.argument == argument_class(step["token"], TOY_ARGS.get(step["token"]))
         assert np.array_equal(d.input.mask, action_mask(vocab, before["state"]))   # recomputed from the state before
         assert int(d.input.frame[0, 0, 0]) == pytest.approx(k * 10, abs=3)          # the frame before the step
         assert d.input.mask[d.skill]
         if k + 1 < len(first):
-            assert d.next_input is not None and d.next_input.text == first[k + 1].input.text
+            assert d.next_input is not None and d.next_input.state == first[k + 1].input.state
+            assert list(d.next_input.recent) == list(first[k + 1].input.recent)
+    assert any(d.argument is not None for d in first) and any(d.argument is None for d in decisions)
     assert first[-1].done and not first[0].done and first[-1].reward == 0.5
-    assert first[-1].next_input is not None and "inventory" in first[-1].next_input.text
+    assert first[-1].next_input is not None and first[-1].next_input.state == events[-1]["state"]
     train, held = split_by_session(decisions, 0.34, seed=1)
     assert {d.session for d in train}.isdisjoint({d.session for d in held}) and len(held) == 5
     (tmp_path / "empty").mkdir()
@@ -168,7 +183,8 @@ def test_one_forward_gives_masked_skill_logits_and_a_value(tiny_larm: Any, toy_s
     finite = torch.from_numpy(mask)
     assert torch.allclose(out.logits[finite], single[finite], atol=1e-4)
     # The frame is read: another frame changes the decision's hidden state.
-    other = [type(inputs[0])(inputs[0].task, inputs[0].text, np.full((112, 112, 3), 200, np.uint8), inputs[0].mask)]
+    other = [type(inputs[0])(inputs[0].task, inputs[0].state, np.full((112, 112, 3), 200, np.uint8), inputs[0].mask,
+                             inputs[0].recent)]
     with torch.no_grad():
         assert not torch.allclose(tiny_larm(other).hidden, tiny_larm(inputs[:1]).hidden)
     with pytest.raises(ValueError, match="mask shape"):
@@ -191,6 +207,7 @@ def test_behaviour_cloning_learns_the_toy_expert(toy_sessions: Path, tmp_path: P
     assert held["top1"] > held["baseline_majority_top1"] + 0.2
     assert held["top1"] >= held["baseline_masked_majority_top1"]
     assert held["top5"] >= held["top1"] and held["loss"] < report["held_out_before"]["loss"]
+    assert held["argued"] > 10 and held["argument_accuracy"] >= 0.9        # counts are learned from the recordings
     assert any(line.startswith("step 20/40") for line in lines)
     model, parts, meta = LarmModel.from_checkpoint(options.out)
     assert meta.history[-1]["phase"] == "bc" and set(parts) == {"lora", "heads"}
@@ -198,12 +215,14 @@ def test_behaviour_cloning_learns_the_toy_expert(toy_sessions: Path, tmp_path: P
     from brain.policy import LarmPolicy
 
     policy = LarmPolicy(str(options.out), TASK)
-    rng, right = random.Random(99), 0
+    rng, right, counted = random.Random(99), 0, 0
     for _ in range(20):
         inv = _random_inventory(rng)
         state = _state(inv)
         obs = {"text": render_state_text(state, [], task=TASKS[TASK].description), "frame": None}
-        token, _ = policy.act(obs, {"action_mask": action_mask(vocabulary(), state), "state": state})
+        token, args = policy.act(obs, {"action_mask": action_mask(vocabulary(), state), "state": state, "recent": []})
         assert action_mask(vocabulary(), state)[token_index()[token]]
         right += token == toy_expert(inv)
-    assert right >= 12
+        counted += token in TOY_ARGS and args == TOY_ARGS[token]
+        assert set(args) <= {"count"} and (args or token not in TOY_ARGS)   # the toy's verbs all take a count
+    assert right >= 12 and counted >= 10

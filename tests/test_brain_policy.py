@@ -28,15 +28,24 @@ def test_the_command_line_needs_a_checkpoint_for_larm() -> None:
 
 
 def test_an_observation_missing_fields_is_refused_by_name() -> None:
-    """A live observation without its text or mask is an error naming the field, never a guessed input."""
+    """A live decision without its state or mask is an error naming the field, never a guessed input."""
     mask = np.ones(len(vocabulary()), dtype=bool)
-    ok = input_from_observation({"text": "inventory: empty"}, {"action_mask": mask}, "wooden_sword")
-    assert ok.frame is None and ok.mask.shape == mask.shape and "inventory" in ok.text
+    state = {"inventory": {"oak_log": 2}, "health": 20}
+    recent = [{"token": "mine:oak_log", "ok": True, "inventory_delta": {"oak_log": 2}}]
+    ok = input_from_observation({"text": "ignored"}, {"action_mask": mask, "state": state, "recent": recent}, "wooden_sword")
+    assert ok.frame is None and ok.mask.shape == mask.shape and ok.state == state and list(ok.recent) == recent
     assert ok.task == "craft a wooden sword"
-    with pytest.raises(ValueError, match="no text"):
+    with pytest.raises(ValueError, match="no state"):
         input_from_observation({"frame": np.zeros((4, 4, 3), np.uint8)}, {"action_mask": mask}, "wooden_sword")
     with pytest.raises(ValueError, match="action_mask"):
-        input_from_observation({"text": "inventory: empty"}, {}, "wooden_sword")
+        input_from_observation({}, {"state": state}, "wooden_sword")
+
+
+def test_the_command_line_refuses_a_bad_temperature() -> None:
+    result = run_cli("eval", "--policy", "larm", "--checkpoint", "x", "--temperature", "-1")
+    assert result.returncode == 2 and "--temperature must be 0" in result.stderr
+    result = run_cli("eval", "--policy", "expert", "--temperature", "0.5")
+    assert result.returncode == 2 and "--temperature applies to --policy larm only" in result.stderr
 
 
 def test_session_metadata_notes_a_checkpoint_it_cannot_read(tmp_path: Path) -> None:

@@ -224,3 +224,14 @@ def test_looks_for_lava_underground_when_make_obsidian_keeps_failing() -> None:
     planner.record("make_obsidian", {"ok": False})
     planner.record("make_obsidian", {"ok": False})
     assert planner.next_action(world.state())[0] == "explore"
+
+
+def test_the_expert_digs_only_to_levels_the_vocabulary_can_say() -> None:
+    from skills.expert import MINED, _deeper
+    from skills.vocabulary import DIG_LEVELS, token_index
+
+    assert all(band in DIG_LEVELS for _, band in MINED.values() if band is not None)
+    for y in range(-64, 120):
+        for at_least in (8, 12):
+            level = _deeper({"position": {"x": 0, "y": y, "z": 0}}, at_least)
+            assert f"dig_down:{level}" in token_index() and (level <= y - at_least or level == DIG_LEVELS[-1])

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from conftest import REPO_ROOT
 from skills.vocabulary import (
@@ -200,3 +201,22 @@ def test_every_token_parses_in_the_skill_runtime(node, tmp_path) -> None:
     out = subprocess.run([str(node), "-e", script], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_arguments_round_up_to_the_verbs_values_and_back() -> None:
+    from skills.vocabulary import argument_class, argument_mask, argument_values, arguments_of
+
+    values = argument_values()
+    assert values == tuple(sorted(set(values)))
+    assert values[argument_class("mine:iron_ore", {"count": 3})] == 3
+    assert values[argument_class("craft:stick", {"count": 7})] == 8       # one more is cheap, one short fails
+    assert values[argument_class("mine:stone", {"count": 64})] == 16      # capped at the verb's largest
+    assert values[argument_class("explore", {"distance": 40})] == 48
+    assert argument_class("kill:cow", {}) is None and argument_class("mine:stone", None) is None
+    assert argument_class("mine:stone", {"keep": 3}) is None              # not the verb's argument
+    assert arguments_of("craft:stick", argument_class("craft:stick", {"count": 7})) == {"count": 8}
+    assert arguments_of("drop:dirt", argument_class("drop:dirt", {"keep": 64})) == {"keep": 64}
+    assert arguments_of("kill:cow", 3) == {} and not argument_mask("kill:cow").any()
+    assert [v for v, ok in zip(values, argument_mask("explore")) if ok] == [16, 32, 48]
+    with pytest.raises(ValueError, match="not one of"):
+        arguments_of("explore", values.index(3))

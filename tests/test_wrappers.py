@@ -59,10 +59,10 @@ def test_token_actions_carry_args_and_tokens_outside_the_vocabulary(worlds: list
         env.reset(seed=1)
         _, _, _, _, info = env.step(("mine:oak_log", {"count": 3}))
         assert info["in_vocabulary"] and info["args"] == {"count": 3}
-        _, _, _, _, info = env.step("dig_down:-54")
+        _, _, _, _, info = env.step("dig_down:-50")
         assert not info["in_vocabulary"] and info["result"]["error"]["kind"] == "unknown_skill"
         env.step(token_index()["craft:oak_planks"])
-        assert worlds[-1].calls == [("mine:oak_log", {"count": 3}), ("dig_down:-54", None), ("craft:oak_planks", None)]
+        assert worlds[-1].calls == [("mine:oak_log", {"count": 3}), ("dig_down:-50", None), ("craft:oak_planks", None)]
     finally:
         env.close()
 

@@ -4,12 +4,16 @@ A session's events log (agent/recording.py) holds a reset event and one step eve
 event carries the observation text the decision was made on, the token chosen, the skill's result and
 reward, and the state and frame *after* the step. So decision k is read as:
 
-    input       task, step k's "observation" text, the frame and state of event k-1 (reset or step k-1)
+    input       task, the state and frame of event k-1 (reset or step k-1), and the results of steps
+                before k (the last RECENT, as the env keeps them)
     mask        skills.vocabulary.action_mask recomputed from event k-1's state (never stored: the
                 vocabulary's preconditions may have changed since the recording)
     skill       the index of step k's token in vocabulary()
-    next_input  what the policy saw after the step: step k+1's observation text (or, for the last step,
-                the text rendered from step k's state), step k's frame and mask
+    argument    step k's args as an argument class (skills.vocabulary.argument_class), None when the verb
+                takes none
+    label       the expert's (skill, argument) for the state, when the session recorded one (DAgger: the
+                learner acted, the expert labelled); otherwise the recorded skill and argument
+    next_input  what the policy saw after the step: step k's state, frame and mask, and the results up to k
     reward, done    step k's reward; done at the end of the episode (terminated, truncated or last event)
 """
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from agent.observation_text import observation_text
+from agent.observation_text import MAX_RECENT
 from agent.recording import Session, SessionError, load_sessions
 from agent.seeds import check_training_seeds
 from agent.tasks import task_description
@@ -35,12 +39,14 @@ class DatasetError(ValueError):
 @dataclass
 class Decision:
     input: DecisionInput
-    skill: int                     # index of the recorded token in vocabulary()
+    skill: int                     # index in vocabulary() of the token to imitate (the label, else the one played)
     next_input: DecisionInput | None
     reward: float
     done: bool
     session: str                   # the session folder's name (the unit of the held-out split)
     step: int
+    argument: int | None = None    # the argument class to imitate (skills.vocabulary.argument_class)
+    played: int | None = None      # index of the token actually played, when it was not the label (DAgger)
 
 
 @dataclass
@@ -49,6 +55,7 @@ class LoadReport:
     decisions: int = 0
     unknown_tokens: int = 0        # recorded tokens outside the current vocabulary (skipped)
     masked_out: int = 0            # recorded tokens whose preconditions do not hold in the recorded state
+    labelled: int = 0              # decisions whose target is the expert's label rather than the token played
 
 
 def _resize(frame: np.ndarray, size: int | None) -> np.ndarray:
@@ -71,15 +78,18 @@ def _frame_of(event: Mapping[str, Any], frames: Mapping[int, np.ndarray]) -> np.
     return None
 
 
-def _text_after(step: Mapping[str, Any], recent: list[Mapping[str, Any]], task: str) -> str:
-    """The observation text the policy would have seen after the session's last step."""
-    return observation_text(step.get("state") or {}, recent, task=task, events=step.get("events") or [])
+def _target(event: Mapping[str, Any]) -> tuple[Any, Any, bool]:
+    """(token, args, labelled): the expert's label when the step has one, else what was played."""
+    label = event.get("label")
+    if isinstance(label, Mapping) and label.get("token"):
+        return label["token"], label.get("args"), True
+    return event.get("token"), event.get("args"), False
 
 
 def session_decisions(session: Session, frame_size: int | None = 112, with_frames: bool = True,
                       report: LoadReport | None = None) -> list[Decision]:
     """The decisions of one session (see the module docstring for how each field is read)."""
-    from skills.vocabulary import action_mask, token_index, vocabulary
+    from skills.vocabulary import action_mask, argument_class, token_index, vocabulary
 
     vocab = vocabulary()
     index = token_index()
@@ -99,26 +109,28 @@ def session_decisions(session: Session, frame_size: int | None = 112, with_frame
             continue
         if previous is None:
             raise DatasetError(f"{session.path}: a step event comes before the reset event")
-        token = event.get("token")
-        text = event.get("observation")
-        if not isinstance(text, str) or not text:
-            raise DatasetError(f"{session.path}: step {event.get('step')} has no observation text")
-        before = DecisionInput(task, text, _frame_of(previous, frames), action_mask(vocab, previous.get("state") or {}))
-        result = event.get("result") or {}
-        recent = (recent + [result])[-5:]
-        after_event = events[n + 1] if n + 1 < len(events) and events[n + 1]["type"] == "step" else None
-        done = bool(event.get("terminated") or event.get("truncated") or after_event is None)
-        after_text = after_event["observation"] if after_event is not None else _text_after(event, recent, task)
-        after = DecisionInput(task, after_text, _frame_of(event, frames), action_mask(vocab, event.get("state") or {}))
+        if not isinstance(event.get("state"), Mapping) or not isinstance(previous.get("state"), Mapping):
+            raise DatasetError(f"{session.path}: step {event.get('step')} or the event before it has no state")
+        before = DecisionInput(task, previous["state"], _frame_of(previous, frames),
+                               action_mask(vocab, previous["state"]), tuple(recent))
+        recent = (recent + [event.get("result") or {}])[-MAX_RECENT:]
+        done = bool(event.get("terminated") or event.get("truncated")
+                    or not (n + 1 < len(events) and events[n + 1]["type"] == "step"))
+        after = DecisionInput(task, event["state"], _frame_of(event, frames), action_mask(vocab, event["state"]),
+                              tuple(recent))
         previous = event
+        token, args, labelled = _target(event)
         if token not in index:
             report.unknown_tokens += 1
             continue
         skill = index[token]
         if not before.mask[skill]:
             report.masked_out += 1
-        out.append(Decision(before, skill, after,
-                            float(event.get("reward") or 0.0), done, session.path.name, int(event.get("step", n))))
+        report.labelled += labelled
+        played = index.get(str(event.get("token"))) if labelled else None
+        out.append(Decision(before, skill, after, float(event.get("reward") or 0.0), done, session.path.name,
+                            int(event.get("step", n)), argument_class(token, args),
+                            played if played != skill else None))
     report.sessions += 1
     report.decisions += len(out)
     return out

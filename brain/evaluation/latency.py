@@ -20,14 +20,24 @@ import torch
 
 from brain.model.inputs import DecisionInput
 
-SAMPLE_TEXT = """task: craft a diamond sword and enchant it at an enchanting table
-health 20/20 food 18/20 xp level 2
-at x=-12.5 y=41 z=7.5 in forest (overworld), day (time 5120)
-holding stone_pickaxe; wearing no armor
-inventory: 2 birch_log, 14 cobblestone, 1 crafting_table, 9 dirt, 3 raw_iron, 6 stick, 1 stone_pickaxe, 1 wooden_pickaxe
-blocks within 16: iron_ore 3 (nearest 4.2m), coal_ore 12 (nearest 6.1m), lava 4 (nearest 14m), stone 4100 (nearest 1m), dirt 320 (nearest 2m), andesite 200 (nearest 3m)
-entities: none
-last skills: mine:stone ok (+3 cobblestone) | craft:stone_pickaxe ok (+1 stone_pickaxe) | dig_down ok"""
+# A mid-game decision (stone tier, iron ore in sight), for when no recorded session is given.
+SAMPLE_STATE = {
+    "alive": True, "health": 20, "food": 18, "xp": {"level": 2}, "position": {"x": -12.5, "y": 41, "z": 7.5},
+    "biome": "forest", "dimension": "overworld", "time_of_day": 5120, "in_water": False,
+    "equipment": {"hand": "stone_pickaxe"},
+    "inventory": {"birch_log": 2, "cobblestone": 14, "crafting_table": 1, "dirt": 9, "raw_iron": 3, "stick": 6,
+                  "stone_pickaxe": 1, "wooden_pickaxe": 1},
+    "nearby_blocks": {"radius": 16,
+                      "counts": {"iron_ore": 3, "coal_ore": 12, "lava": 4, "stone": 4100, "dirt": 320, "andesite": 200},
+                      "nearest": {"iron_ore": {"distance": 4.2}, "coal_ore": {"distance": 6.1}, "lava": {"distance": 14},
+                                  "stone": {"distance": 1}, "dirt": {"distance": 2}, "andesite": {"distance": 3}}},
+    "nearby_entities": [], "dropped_items": [],
+}
+SAMPLE_RECENT = (
+    {"token": "mine:stone", "ok": True, "inventory_delta": {"cobblestone": 3}},
+    {"token": "craft:stone_pickaxe", "ok": True, "inventory_delta": {"stone_pickaxe": 1, "cobblestone": -3}},
+    {"token": "dig_down:32", "ok": True, "inventory_delta": {}},
+)
 
 
 @dataclass
@@ -73,7 +83,7 @@ def sample_inputs(sessions: Sequence[Path], count: int, strict: bool = True) -> 
     mask = np.ones(len(vocabulary()), dtype=bool)
     from agent.tasks import TASKS
 
-    inp = DecisionInput(TASKS["enchanted_diamond_sword"].description, SAMPLE_TEXT, frame, mask)
+    inp = DecisionInput(TASKS["enchanted_diamond_sword"].description, SAMPLE_STATE, frame, mask, SAMPLE_RECENT)
     return [inp] * count, "built-in sample observation"
 
 

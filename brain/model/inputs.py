@@ -2,7 +2,8 @@
 recorded session), as transformers keeps input processing apart from the model."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -10,6 +11,7 @@ import numpy as np
 @dataclass
 class DecisionInput:
     task: str                      # the task in words ("craft a diamond sword and enchant it ...")
-    text: str                      # the rendered text observation (agent/observation_text.py)
+    state: Mapping[str, Any]       # the protocol state the decision is made on (bridge/messages.py)
     frame: np.ndarray | None       # H×W×3 uint8 RGB, or None when there is no frame
     mask: np.ndarray               # bool[V] over skills.vocabulary.vocabulary(): preconditions hold
+    recent: Sequence[Mapping[str, Any]] = field(default_factory=tuple)  # the last skill results, oldest first

@@ -7,6 +7,8 @@ Per decision (design section 6):
     logits     = actor(h) · skill_proj(E)ᵀ / sqrt(d)      E: the skill library, one row per vocabulary token
     logits[~mask] = -inf                                 preconditions that do not hold
     value      = critic(h)
+    argument   = argument_head([h, skill_proj(E)[skill]])  over skills.vocabulary.argument_values(), masked to
+                 the values the chosen skill's verb takes (counts, distances; none for most verbs)
 
 - Vision: brain.model.vision.VisionEncoder gives B×T×out_dim tokens; a linear projector (times a learned scale
   started at the size of a word embedding) maps them into the backbone's embedding space.
@@ -46,6 +48,7 @@ class LarmConfig:
     max_prompt_tokens: int = 176     # whole sequence: task, observation, vision tokens, skill token
     skill_dim: int = 256             # d: the space where the actor output meets the skill embeddings
     critic_hidden: int = 256
+    arguments: bool = True           # an argument head (counts, distances); False in checkpoints made before it
 
     def __post_init__(self) -> None:
         if isinstance(self.lora, dict):
@@ -61,7 +64,7 @@ class LarmConfig:
         return {"backbone": self.backbone, "lora": asdict(self.lora),
                 "vision": asdict(self.vision) if self.vision is not None else None,
                 "max_prompt_tokens": self.max_prompt_tokens, "skill_dim": self.skill_dim,
-                "critic_hidden": self.critic_hidden}
+                "critic_hidden": self.critic_hidden, "arguments": self.arguments}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> LarmConfig:
@@ -69,7 +72,7 @@ class LarmConfig:
         unknown = set(raw) - known
         if unknown:
             raise CheckpointError(f"LARM config has unknown fields {sorted(unknown)} (written by a newer version?)")
-        return cls(**raw)
+        return cls(**{"arguments": False, **raw})  # a config without the field predates the argument head
 
 
 @dataclass
@@ -90,6 +93,14 @@ class LarmHeads(nn.Module):
         self.critic = nn.Sequential(nn.Linear(hidden, config.critic_hidden), nn.GELU(), nn.Linear(config.critic_hidden, 1))
         self.skill_proj = nn.Linear(library.shape[1], d)
         self.register_buffer("skill_library", library.float().clone())
+        self.argument: nn.Sequential | None = None
+        if config.arguments:
+            from skills.vocabulary import argument_mask, argument_values, vocabulary
+
+            self.argument = nn.Sequential(nn.Linear(hidden + d, config.critic_hidden), nn.GELU(),
+                                          nn.Linear(config.critic_hidden, len(argument_values())))
+            masks = np.stack([argument_mask(t.token) for t in vocabulary()])
+            self.register_buffer("argument_masks", torch.from_numpy(masks), persistent=False)  # V×A: values per skill
         self.vision_proj: nn.Linear | None = None
         if config.vision is not None:
             self.vision_proj = nn.Linear(config.vision.out_dim, hidden)
@@ -281,7 +292,7 @@ class LarmModel(nn.Module):
 
     # ------------------------------------------------------------------------------------ forward
     def prompt_ids(self, inputs: Sequence[DecisionInput]) -> list[PromptIds]:
-        return [self.prompts.build(i.task, i.text) for i in inputs]
+        return [self.prompts.build(i.task, i.state, i.recent) for i in inputs]
 
     def _vision_embeddings(self, inputs: Sequence[DecisionInput]) -> torch.Tensor | None:
         if self.vision is None:
@@ -335,6 +346,18 @@ class LarmModel(nn.Module):
             raise ValueError(f"mask shape {tuple(mask.shape)} does not match the logits {tuple(logits.shape)}")
         mask = mask | ~mask.any(dim=1, keepdim=True)
         return logits.masked_fill(~mask, float("-inf"))
+
+    def argument_logits(self, hidden: torch.Tensor, skills: torch.Tensor) -> torch.Tensor:
+        """B×A logits over argument_values() for each row's chosen skill; -inf where its verb takes no such
+        value (a verb without an argument leaves its row unmasked: there is nothing to choose)."""
+        if self.heads.argument is None:
+            raise ValueError("this LARM has no argument head (a checkpoint made before it): its skills run with "
+                             "their default arguments")
+        keys = self.heads.skill_proj(self.heads.skill_library)[skills]
+        logits = self.heads.argument(torch.cat([hidden.float(), keys], dim=-1))
+        allowed = self.heads.argument_masks[skills]
+        allowed = allowed | ~allowed.any(dim=1, keepdim=True)
+        return logits.masked_fill(~allowed, float("-inf"))
 
     def value(self, hidden: torch.Tensor) -> torch.Tensor:
         return self.heads.critic(hidden.float()).squeeze(-1)

@@ -1,6 +1,8 @@
 """Phase "bc": behaviour cloning of LARM's skill policy from recorded sessions (`run_agent.py train --phase bc`).
 
-Loss: cross-entropy of the masked skill softmax against the recorded skill, plus (weight value_coef) a
+Loss: cross-entropy of the masked skill softmax against the recorded skill (the expert's label where the
+session has one), plus the argument head's cross-entropy against the recorded argument (counts,
+distances: skills.vocabulary.argument_class; given the recorded skill), plus (weight value_coef) a
 regression of the critic on the discounted return-to-go, which gives PPO a critic that is not random.
 Trainable: LoRA, the heads (vision projector, skill token, actor, critic, skill projection) and the vision
 encoder, except when the encoder comes from the vision phase (--init holding a vision part trained there):
@@ -124,10 +126,17 @@ def evaluate(model: Any, decisions: Sequence[Decision], batch_size: int, train_c
     model.eval()
     top1 = top5 = 0
     loss = 0.0
+    argued = argument_right = 0
     for chunk in _batches(range(len(decisions)), batch_size):
         batch = [decisions[i] for i in chunk]
-        logits = model([d.input for d in batch]).logits
+        out = model([d.input for d in batch])
+        logits = out.logits
         target = torch.tensor([d.skill for d in batch], device=logits.device)
+        rows, arg_logits = _argument_rows(model, out.hidden, batch)
+        if rows:
+            wanted = torch.tensor([batch[i].argument for i in rows], device=arg_logits.device)
+            argued += len(rows)
+            argument_right += int((arg_logits.argmax(-1) == wanted).sum())
         loss += float(F.cross_entropy(logits, target, reduction="sum"))
         top1 += int((logits.argmax(-1) == target).sum())
         k = min(5, logits.shape[1])
@@ -142,7 +151,19 @@ def evaluate(model: Any, decisions: Sequence[Decision], batch_size: int, train_c
     return {"decisions": n, "loss": round(loss / n, 4), "top1": round(top1 / n, 4), "top5": round(top5 / n, 4),
             "baseline_majority_top1": round(sum(d.skill == majority for d in decisions) / n, 4),
             "baseline_masked_majority_top1": round(masked_majority / n, 4),
-            "majority_token": model.vocab[majority].token}
+            "majority_token": model.vocab[majority].token,
+            "argument_accuracy": round(argument_right / argued, 4) if argued else None, "argued": argued}
+
+
+def _argument_rows(model: Any, hidden: torch.Tensor, batch: Sequence[Decision]) -> tuple[list[int], torch.Tensor]:
+    """The rows of `batch` with an argument to learn, and the argument head's logits for them (given the
+    recorded skill); ([], empty) when there are none or the model has no argument head."""
+    rows = [i for i, d in enumerate(batch) if d.argument is not None]
+    if not rows or model.heads.argument is None:
+        return [], hidden.new_zeros((0, 0))
+    index = torch.tensor(rows, device=hidden.device)
+    skills = torch.tensor([batch[i].skill for i in rows], device=hidden.device)
+    return rows, model.argument_logits(hidden[index], skills)
 
 
 def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
@@ -195,6 +216,10 @@ def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
         ce = F.cross_entropy(out.logits, target)
         value_target = torch.tensor([returns[id(d)] for d in batch], device=out.value.device)
         loss = ce + value_coef * F.smooth_l1_loss(out.value, value_target)
+        rows, arg_logits = _argument_rows(model, out.hidden, batch)
+        if rows:
+            wanted = torch.tensor([batch[i].argument for i in rows], device=arg_logits.device)
+            loss = loss + F.cross_entropy(arg_logits, wanted)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)

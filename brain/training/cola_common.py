@@ -9,6 +9,7 @@ part and ``configs["cola"]``, and copies every other part of the init checkpoint
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,7 +124,7 @@ class Encoded:
 
 def _input_key(inp: Any) -> str:
     """Identity of a DecisionInput (the next input of step t is usually the input of step t+1: encode once)."""
-    h = hashlib.sha1(f"{inp.task}\x00{inp.text}".encode())
+    h = hashlib.sha1(json.dumps([inp.task, inp.state, list(inp.recent)], sort_keys=True, default=str).encode())
     if inp.frame is not None:
         h.update(np.ascontiguousarray(inp.frame).tobytes())
     return h.hexdigest()
