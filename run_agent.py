@@ -7,7 +7,7 @@
     python run_agent.py replay SESSION_DIR [--video OUT.mp4] [--json]
     python run_agent.py bench bridge [--json] [--seed N] [--server HOST:PORT]
     python run_agent.py bench latency [--json] [--backbone SPEC] [--checkpoint DIR] [--device cpu|cuda|auto] [--decisions N]
-    python run_agent.py train --phase {pretrain,vision,bc,cola-idm,cola-bc,cola-rl} --out DIR [--init DIR] [--sessions DIR ...]
+    python run_agent.py train --phase {pretrain,vision,bc,dagger,cola-idm,cola-bc,cola-rl} --out DIR [--init DIR] [--sessions DIR ...]
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ NOT_YET = {
 }
 # Each training phase's module (imported only when asked for) and whether it reads recorded sessions.
 PHASE_MODULES = {"pretrain": ("brain.training.pretrain", False), "vision": ("brain.training.vision", True),
-                 "bc": ("brain.training.bc", True), "cola-idm": ("brain.training.cola_idm", True),
+                 "bc": ("brain.training.bc", True), "dagger": ("brain.training.dagger", False), "cola-idm": ("brain.training.cola_idm", True),
                  "cola-bc": ("brain.training.cola_bc", True), "cola-rl": ("brain.training.cola_rl", False)}
 KNOWN_BACKBONES = (DEFAULT_BACKBONE, TINY_BACKBONE)
 
@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _train_parser(sub: argparse._SubParsersAction) -> None:
-    train = sub.add_parser("train", help="offline phases: domain pretraining, vision, behaviour cloning, CoLA phases",
+    train = sub.add_parser("train", help="training phases: domain pretraining, vision, behaviour cloning, DAgger, CoLA phases",
                            description="Run one offline training phase and write its checkpoint (LoRA, heads, vision, "
                            "CoLA parts; the backbone by name and fingerprint) atomically to --out.")
     train.add_argument("--phase", required=True, choices=list(PHASE_MODULES), help="which phase")
@@ -170,6 +170,11 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--allow-evaluation-seeds", action="store_true",
                        help="learn from worlds or recorded sessions of evaluation seeds (refused by default: "
                             "agent/seeds.py); the checkpoint's training log says so")
+    train.add_argument("--iterations", type=int, default=None, help="dagger: iterations (default 1)")
+    train.add_argument("--episodes", type=int, default=None, help="dagger: worlds played per iteration (default 4)")
+    train.add_argument("--workers", type=int, default=None,
+                       help="dagger: worlds at once, each a Ray actor (default 1: in this process)")
+    train.add_argument("--ray-address", default=None, metavar="ADDR", help="dagger: run the worlds on this Ray cluster")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
                        help="a phase-specific option (repeatable)")
     train.add_argument("--json", action="store_true", help="print the metrics report as JSON")
@@ -224,10 +229,25 @@ def _train_options(args: argparse.Namespace) -> object:
         raise ValueError("--steps must be >= 0, --batch-size >= 1 and --lr > 0")
     if not 0 <= args.eval_fraction < 1:
         raise ValueError("--eval-fraction must be in [0, 1)")
+    loop = {"iterations": args.iterations, "episodes": args.episodes, "workers": args.workers,
+            "ray_address": args.ray_address}
+    given = sorted(f"--{k.replace('_', '-')}" for k, v in loop.items() if v is not None)
+    if given and args.phase != "dagger":
+        raise ValueError(f"{', '.join(given)}: only --phase dagger plays worlds in a loop")
+    if any(v is not None and v < 1 for k, v in loop.items() if k != "ray_address"):
+        raise ValueError("--iterations, --episodes and --workers must be at least 1")
+    if args.workers is not None and args.ray_address is None:
+        from agent.rollout import fit_workers
+
+        workers, warning = fit_workers(args.workers)
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
+        loop["workers"] = workers
     return TrainOptions(phase=args.phase, out=out, init=init, backbone=backbone, sessions=sessions,
                         corpus=[Path(p) for p in args.corpus], steps=args.steps, batch_size=args.batch_size,
                         lr=args.lr, seed=args.seed, device=args.device, eval_fraction=args.eval_fraction,
-                        log_every=args.log_every, allow_evaluation_seeds=args.allow_evaluation_seeds, extra=extra)
+                        log_every=args.log_every, allow_evaluation_seeds=args.allow_evaluation_seeds, extra=extra,
+                        **{k: v for k, v in loop.items() if v is not None})
 
 
 def _train(args: argparse.Namespace) -> int:

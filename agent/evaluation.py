@@ -43,6 +43,7 @@ class EpisodeReport:
     tiers: dict[str, TierReached] = field(default_factory=dict)
     deaths: int = 0
     failed_skills: int = 0
+    repeated_failures: int = 0    # decisions that repeated the token that had just failed, and failed the same way
     end: str = ""                 # the end in words, for people ("truncated: stuck: 40 decisions ...")
     end_kind: EndKind = ""        # the end, for counting
     session: str | None = None
@@ -65,6 +66,7 @@ def run_episode(env: gym.Env[dict[str, Any], Any], policy: Policy, seed: int | N
     report = EpisodeReport(seed=seed if info["seed"] is None else info["seed"], policy=policy.name, task=info["task"])
     tick0 = int(info["state"].get("tick", 0))
     decide_s = 0.0
+    last_failure: tuple[str, str] | None = None   # (token, error kind) of the previous decision when it failed
     _note_tiers(report, info["state"], tick0, started, 0, progress)
     while True:
         t = time.monotonic()
@@ -73,13 +75,16 @@ def run_episode(env: gym.Env[dict[str, Any], Any], policy: Policy, seed: int | N
         if action is None:
             report.end = report.end_kind = "policy finished"
             break
-        token, args = action
-        obs, reward, terminated, truncated, info = env.step((token, args or None))
+        token, args, *notes = action  # a policy may add notes for the recording (DAgger: the expert's label)
+        obs, reward, terminated, truncated, info = env.step((token, args or None, *notes))
         result = info.get("result") or {}
         policy.observe(token, result)
         report.steps += 1
         report.episode_return += float(reward)
         report.failed_skills += 0 if result.get("ok") else 1
+        failure = None if result.get("ok") else (token, str((result.get("error") or {}).get("kind", "failed")))
+        report.repeated_failures += failure is not None and failure == last_failure
+        last_failure = failure
         report.deaths += sum(1 for e in info.get("events", []) if e.get("event") == "death")
         state = info.get("state") or {}
         report.ticks = max(report.ticks, int(state.get("tick", tick0)) - tick0)
@@ -135,6 +140,8 @@ def summarize(reports: list[EpisodeReport]) -> dict[str, Any]:
         "tiers": tiers,
         "median_steps": statistics.median(r.steps for r in reports) if reports else None,
         "deaths": sum(r.deaths for r in reports),
+        # how often a policy repeats the token that just failed and fails the same way again
+        "repeated_failure_rate": round(sum(r.repeated_failures for r in reports) / max(1, sum(r.steps for r in reports)), 4),
         "ends": dict(Counter(r.end_kind or "unknown" for r in reports)),
         "assists_used": sum(len(r.assists_used) for r in reports),
     }

@@ -60,10 +60,7 @@ def evaluate(task: str, policies: Callable[[int], Policy], policy_meta: Mapping[
     seed_list = list(range(seed_start, seed_start + seeds))
     options = {"task": task, "max_steps": max_steps, "record_dir": record or DEFAULT_RECORD_DIR,
                "policy": policy_meta, "record_labels": record_labels, **dict(env_options or {})}
-    if workers == 1 and ray_address is None:
-        reports = _episodes_in_process(seed_list, policies, options, say)
-    else:
-        reports = _episodes_on_workers(seed_list, policies, options, workers, ray_address, say)
+    reports = run_episodes(seed_list, policies, options, workers, ray_address, say)
     ranges = sorted({seed_range_name(s) for s in seed_list})
     if ranges != ["evaluation"]:
         say(f"note: seeds {seed_start}..{seed_list[-1]} are not all evaluation seeds (agent/seeds.py): a result on "
@@ -76,6 +73,15 @@ def evaluate(task: str, policies: Callable[[int], Policy], policy_meta: Mapping[
     else:
         _print_summary(summary)
     return 0
+
+
+def run_episodes(seeds: list[int], policies: Callable[[int], Policy], env_options: Mapping[str, Any], workers: int = 1,
+                 ray_address: str | None = None, say: Callable[[str], None] = lambda m: None) -> list[EpisodeReport]:
+    """One episode per seed (make_env(**env_options)), in this process (workers 1, no ray_address) or on
+    Ray workers; the reports in seed order."""
+    if workers == 1 and ray_address is None:
+        return _episodes_in_process(seeds, policies, env_options, say)
+    return _episodes_on_workers(seeds, policies, env_options, workers, ray_address, say)
 
 
 def _episodes_in_process(seeds: list[int], policies: Callable[[int], Policy], env_options: Mapping[str, Any],

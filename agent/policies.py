@@ -2,6 +2,7 @@
 
     policy.reset()                       # a new episode
     token, args = policy.act(obs, info)  # info carries the state and the action mask (agent/env.py)
+                                         # (or token, args, notes: notes are recorded with the step)
     policy.observe(token, result)        # what the skill did
 
 The LARM policy (brain/policy.py) plugs in with the same three calls; the command line (run_agent.py)
@@ -17,7 +18,7 @@ from agent.tasks import EXPERT_TARGETS, Task, get_task
 from skills.expert import ExpertPlanner
 from skills.vocabulary import vocabulary
 
-Action = tuple[str, dict[str, Any]]
+Action = tuple[str, dict[str, Any]] | tuple[str, dict[str, Any], dict[str, Any]]
 
 
 class Policy(Protocol):

@@ -1,6 +1,7 @@
 """The wrappers make_env (agent/registration.py) puts around MinecraftEnv, innermost first:
 
-- TokenActions: step() also takes a skill token, or (token, args), as the policies give them;
+- TokenActions: step() also takes a skill token, (token, args), or (token, args, notes) as the policies give
+  them (notes: what the recording keeps with the step, e.g. DAgger's expert label);
 - StepLimit: gymnasium's TimeLimit, saying why it truncated (info["truncated_reason"] = "step limit");
 - RecordSession: every episode recorded as a session folder (agent/recording.py); outside the step limit,
   so that a truncation is recorded as one.
@@ -17,8 +18,11 @@ from gymnasium.wrappers import TimeLimit
 from agent.env import MinecraftEnv, Step
 from agent.recording import SessionRecorder
 
-# An index of the vocabulary, a token, or (token, args).
-Action = int | str | tuple[str, Mapping[str, Any] | None]
+# An index of the vocabulary, a token, (token, args) or (token, args, notes).
+Action = int | str | tuple[str, Mapping[str, Any] | None] | tuple[str, Mapping[str, Any] | None, Mapping[str, Any]]
+# Step fields a policy's notes may not overwrite.
+_RECORDED = frozenset({"type", "t", "step", "observation", "token", "result", "reward", "timings", "frame", "args",
+                       "state", "events", "milestones", "terminated", "truncated", "lost"})
 Obs = dict[str, Any]
 
 
@@ -36,9 +40,20 @@ class TokenActions(gym.Wrapper[Obs, Action, Obs, int]):
     def step(self, action: Action) -> Step:
         if isinstance(action, str):
             return self.minecraft.step_token(action)
-        if isinstance(action, (tuple, list)) and len(action) == 2 and isinstance(action[0], str):
-            return self.minecraft.step_token(action[0], dict(action[1] or {}))
+        if isinstance(action, (tuple, list)) and len(action) in (2, 3) and isinstance(action[0], str):
+            return self.minecraft.step_token(action[0], dict(action[1] or {}))  # notes are for the recording
         return self.minecraft.step(action)  # type: ignore[arg-type]  # an index (step checks it)
+
+
+def _notes(action: Any) -> dict[str, Any]:
+    """The notes of a (token, args, notes) action ({} for any other action); they may not replace a step field."""
+    if not (isinstance(action, (tuple, list)) and len(action) == 3):
+        return {}
+    notes = dict(action[2] or {})
+    clash = sorted(_RECORDED & set(notes))
+    if clash:
+        raise ValueError(f"an action's notes may not replace the recorded step fields {clash}")
+    return notes
 
 
 class StepLimit(TimeLimit):
@@ -88,13 +103,14 @@ class RecordSession(gym.Wrapper[Obs, Any, Obs, Any]):
         return obs, info
 
     def step(self, action: Any) -> Step:
+        notes = _notes(action)
         obs, reward, terminated, truncated, info = self.env.step(action)
         if self.recorder is not None:
             frame = self.recorder.add_frame(obs["frame"], labels=info.get("labels"))
             self.recorder.log_step(info["step"], self._decided_on, info["token"], info["result"], reward,
                                    info["timings"], frame, args=info["args"], state=info["state"],
                                    events=info["events"], milestones=info["milestones"], terminated=terminated,
-                                   truncated=truncated, lost=info.get("lost"))
+                                   truncated=truncated, lost=info.get("lost"), **notes)
             self._last_info = info
             if terminated or truncated:
                 self._close(reason="success" if terminated else ("lost" if info.get("lost") else

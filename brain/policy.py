@@ -6,6 +6,8 @@ checkpoint loading, apart from the model (brain/model/) and from training.
 """
 from __future__ import annotations
 
+import random
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -85,6 +87,65 @@ class LarmPolicy:
         pass  # the last skills and their results reach the model through info["recent"]
 
 
+class MixturePolicy:
+    """DAgger's player: the expert labels every state; with probability `beta` its action is played, otherwise
+    the learner's. Each action carries notes for the recording: the label ({"token", "args"}) and who acted.
+    The expert hears every result (its failure memory follows what was really played). Without a checkpoint
+    (a first iteration with nothing to start from) the expert plays every decision."""
+
+    name = "dagger"
+
+    def __init__(self, checkpoint: str | None, task: str | Task, seed: int | None = None, beta: float = 0.5,
+                 temperature: float = 0.0) -> None:
+        from agent.policies import ExpertPolicy
+
+        if not 0.0 <= beta <= 1.0:
+            raise ValueError(f"beta (the share of expert actions) must be in [0, 1], got {beta}")
+        self.expert = ExpertPolicy(task)
+        self.learner = LarmPolicy(checkpoint, task, seed, temperature) if checkpoint and beta < 1.0 else None
+        self.beta = beta if self.learner is not None else 1.0
+        self.rng = random.Random(seed)
+
+    def reset(self) -> None:
+        self.expert.reset()
+        if self.learner is not None:
+            self.learner.reset()
+
+    def act(self, obs: dict[str, Any], info: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
+        label = self.expert.act(obs, info)
+        if label is None:
+            return None  # the expert sees the task done
+        actor = "expert" if self.learner is None or self.rng.random() < self.beta else "learner"
+        token, args = label if actor == "expert" else self.learner.act(obs, info)  # type: ignore[union-attr, misc]
+        return (token, dict(args), {"label": {"token": label[0], "args": dict(label[1])}, "actor": actor})
+
+    def observe(self, token: str, result: dict[str, Any]) -> None:
+        self.expert.observe(token, result)
+
+
+@dataclass(frozen=True)
+class MixturePolicies:
+    """A picklable seed -> MixturePolicy (the rollout layer builds policies inside its workers)."""
+    checkpoint: str | None
+    task: str
+    beta: float
+    temperature: float = 0.0
+
+    def __call__(self, seed: int) -> MixturePolicy:
+        return MixturePolicy(self.checkpoint, self.task, seed, self.beta, self.temperature)
+
+
+@dataclass(frozen=True)
+class LarmPolicies:
+    """A picklable seed -> LarmPolicy."""
+    checkpoint: str
+    task: str
+    temperature: float = 0.0
+
+    def __call__(self, seed: int) -> LarmPolicy:
+        return LarmPolicy(self.checkpoint, self.task, seed, self.temperature)
+
+
 _LOADED: dict[tuple[str, str], LarmModel] = {}
 
 
@@ -93,6 +154,8 @@ def _load_larm(checkpoint: str, device: str) -> LarmModel:
     device = resolve_device(device)
     key = (str(Path(checkpoint).resolve()), device)
     if key not in _LOADED:
+        while len(_LOADED) >= 2:  # DAgger loads a new checkpoint every iteration: keep the last ones only
+            _LOADED.pop(next(iter(_LOADED)))
         if not Path(checkpoint).is_dir():
             raise ValueError(f"--checkpoint {checkpoint}: no such checkpoint folder")
         try:

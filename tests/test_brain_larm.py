@@ -226,3 +226,40 @@ def test_behaviour_cloning_learns_the_toy_expert(toy_sessions: Path, tmp_path: P
         counted += token in TOY_ARGS and args == TOY_ARGS[token]
         assert set(args) <= {"count"} and (args or token not in TOY_ARGS)   # the toy's verbs all take a count
     assert right >= 12 and counted >= 10
+
+
+# ----------------------------------------------------------------------------------------- frozen trunk
+
+def test_the_frozen_trunk_learns_the_toy_expert_from_states_computed_once(toy_sessions: Path, tmp_path: Path) -> None:
+    from brain.data.decisions import load_decisions
+    from brain.model.larm import LarmConfig, LarmModel
+    from brain.training.dagger import StateCache, agreement, held_out, train_heads
+    from brain.training.options import TrainOptions
+
+    torch.manual_seed(0)
+    model = LarmModel.create(LarmConfig(backbone="tiny-random", vision=None, trunk="frozen"))
+    assert not [p for p in model.trainable_parameters() if p.requires_grad and p not in set(model.heads.parameters())]
+    decisions = load_decisions([toy_sessions], with_frames=False)
+    held = [d for d in decisions if d.session in ("toy_00", "toy_01")]
+    train = [d for d in decisions if d.session not in ("toy_00", "toy_01")]
+    cache = StateCache(model, batch=16)
+    cache.add(decisions, lambda m: None)
+    assert 0 < len(cache.states) <= len(decisions)
+    frozen = {k: v.clone() for k, v in cache.states.items()}
+    # The readout over the cached states is what a live decision computes (one backbone forward).
+    with torch.no_grad():
+        assert torch.allclose(cache.hidden(held[:3]), model.encode([d.input for d in held[:3]]), atol=2e-2)
+    before = agreement(model, cache, held, train)
+    options = TrainOptions(phase="dagger", out=tmp_path, steps=150, batch_size=16, lr=3e-3, log_every=1000)
+    optimiser = torch.optim.AdamW(model.trainable_parameters(vision=False), lr=options.lr)
+    fit = train_heads(model, cache, train, options, optimiser, random.Random(0), lambda m: None)
+    after = agreement(model, cache, held, train)
+    assert all(torch.equal(frozen[k], v) for k, v in cache.states.items())    # the backbone never changed
+    assert fit["last_loss"] < 0.5 * fit["first_loss"]
+    learner = sum(r["learner"] * r["decisions"] for r in after.values()) / len(held)
+    majority = sum(r["majority"] * r["decisions"] for r in after.values()) / len(held)
+    assert learner > majority + 0.2 and learner > sum(r["learner"] * r["decisions"] for r in before.values()) / len(held)
+    assert set(after) <= {"none", "wooden"} and all(0 <= r["repeat_last"] <= 1 for r in after.values())
+    # A session is held out or not by its name alone, the same in every iteration.
+    assert [held_out(f"s{i}", 0.2) for i in range(50)] == [held_out(f"s{i}", 0.2) for i in range(50)]
+    assert 3 <= sum(held_out(f"s{i}", 0.2) for i in range(50)) <= 20

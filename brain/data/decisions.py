@@ -18,6 +18,8 @@ reward, and the state and frame *after* the step. So decision k is read as:
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,6 +169,14 @@ def _check_seed(session: Session, allow_evaluation_seeds: bool) -> None:
             raise DatasetError(f"{session.path}: recorded on {err}") from None
 
 
+def input_key(inp: DecisionInput) -> str:
+    """Identity of a decision input (the next input of step t is usually the input of step t+1: encode once)."""
+    h = hashlib.sha1(json.dumps([inp.task, inp.state, list(inp.recent)], sort_keys=True, default=str).encode())
+    if inp.frame is not None:
+        h.update(np.ascontiguousarray(inp.frame).tobytes())
+    return h.hexdigest()
+
+
 def split_by_session(decisions: Sequence[Decision], eval_fraction: float, seed: int
                      ) -> tuple[list[Decision], list[Decision]]:
     """Hold out whole sessions (about eval_fraction of them, at least one when there are two or more).
@@ -202,5 +212,5 @@ def returns_to_go(decisions: Sequence[Decision], gamma: float = 0.99) -> list[fl
     return out
 
 
-__all__ = ["DatasetError", "Decision", "DecisionInput", "LoadReport", "SessionError", "load_decisions", "returns_to_go",
+__all__ = ["DatasetError", "Decision", "DecisionInput", "LoadReport", "SessionError", "input_key", "load_decisions", "returns_to_go",
            "session_decisions", "split_by_session"]

@@ -19,7 +19,13 @@ Per decision (design section 6):
 - Precision: the backbone runs in the dtype it was loaded in (bf16 for inference, fp32 for training); the
   heads, the projector and the vision encoder always run in fp32.
 
-Checkpoints (brain/model/checkpoint.py) hold parts "lora", "heads" and "vision"; the backbone is named and
+Trunk "frozen" (LarmConfig.trunk): the backbone stays as it was pretrained (no LoRA, no vision tokens) and
+reads the prompt alone; a trainable readout (the skill token as the query of one attention over the last
+hidden states of the prompt, then an MLP) gives h. The backbone's states of a decision never change, so
+training computes them once per decision and trains the readout and the heads on them (DAgger's fast path:
+brain/training/dagger.py), a few hundred times faster than backpropagating through the backbone.
+
+Checkpoints (brain/model/checkpoint.py) hold parts "lora" (trunk "lora" only), "heads" and "vision"; the backbone is named and
 fingerprinted in the meta, and loading onto another backbone or skill vocabulary is refused.
 """
 from __future__ import annotations
@@ -49,8 +55,13 @@ class LarmConfig:
     skill_dim: int = 256             # d: the space where the actor output meets the skill embeddings
     critic_hidden: int = 256
     arguments: bool = True           # an argument head (counts, distances); False in checkpoints made before it
+    trunk: str = "lora"              # lora: the skill token through the LoRA'd backbone; frozen: a readout over
+                                     # the frozen backbone's states of the prompt (text only)
+    readout_heads: int = 4           # trunk frozen: attention heads of the readout
 
     def __post_init__(self) -> None:
+        if self.trunk not in ("lora", "frozen"):
+            raise ValueError(f"trunk must be 'lora' or 'frozen', not {self.trunk!r}")
         if isinstance(self.lora, dict):
             d = dict(self.lora)
             d["targets"] = tuple(d.get("targets", LoraSettings().targets))
@@ -59,12 +70,15 @@ class LarmConfig:
             from brain.model.vision import VisionConfig
 
             self.vision = VisionConfig() if self.vision == "default" else VisionConfig(**self.vision)
+        if self.trunk == "frozen" and self.vision is not None:
+            raise ValueError("trunk 'frozen' reads the prompt alone: set vision to None")
 
     def to_dict(self) -> dict[str, Any]:
         return {"backbone": self.backbone, "lora": asdict(self.lora),
                 "vision": asdict(self.vision) if self.vision is not None else None,
                 "max_prompt_tokens": self.max_prompt_tokens, "skill_dim": self.skill_dim,
-                "critic_hidden": self.critic_hidden, "arguments": self.arguments}
+                "critic_hidden": self.critic_hidden, "arguments": self.arguments, "trunk": self.trunk,
+                "readout_heads": self.readout_heads}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> LarmConfig:
@@ -82,6 +96,23 @@ class LarmOutput:
     hidden: torch.Tensor   # B×H (fp32), the skill token's last hidden state
 
 
+class Readout(nn.Module):
+    """Trunk "frozen": h from the backbone's last hidden states of the prompt (B×L×H, padded), with the skill
+    token as the query of one multi-head attention, then a residual MLP."""
+
+    def __init__(self, hidden: int, heads: int) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(hidden)
+        self.attention = nn.MultiheadAttention(hidden, heads, batch_first=True)
+        self.mlp = nn.Sequential(nn.LayerNorm(hidden), nn.Linear(hidden, 2 * hidden), nn.GELU(), nn.Linear(2 * hidden, hidden))
+
+    def forward(self, query: torch.Tensor, states: torch.Tensor, padding: torch.Tensor | None) -> torch.Tensor:
+        keys = self.norm(states)
+        q = query.expand(states.shape[0], 1, -1)
+        h = self.attention(q, keys, keys, key_padding_mask=padding, need_weights=False)[0][:, 0]
+        return h + self.mlp(h)
+
+
 class LarmHeads(nn.Module):
     """Everything LARM adds around the backbone, except LoRA and the vision encoder (checkpoint part "heads")."""
 
@@ -93,6 +124,9 @@ class LarmHeads(nn.Module):
         self.critic = nn.Sequential(nn.Linear(hidden, config.critic_hidden), nn.GELU(), nn.Linear(config.critic_hidden, 1))
         self.skill_proj = nn.Linear(library.shape[1], d)
         self.register_buffer("skill_library", library.float().clone())
+        self.readout: Readout | None = None
+        if config.trunk == "frozen":
+            self.readout = Readout(hidden, config.readout_heads)
         self.argument: nn.Sequential | None = None
         if config.arguments:
             from skills.vocabulary import argument_mask, argument_values, vocabulary
@@ -162,7 +196,12 @@ class LarmModel(nn.Module):
         self.vocab = vocabulary()
         if library.shape[0] != len(self.vocab):
             raise CheckpointError(f"skill library has {library.shape[0]} rows, the vocabulary {len(self.vocab)}")
-        self.lm = add_lora(backbone.model, config.lora)
+        if config.trunk == "lora":
+            self.lm = add_lora(backbone.model, config.lora)
+        else:
+            self.lm = backbone.model
+            for p in self.lm.parameters():
+                p.requires_grad_(False)
         embed = backbone.input_embeddings()
         with torch.no_grad():  # the size of a word embedding as the model sees it (Gemma scales by sqrt(H))
             sample = embed(torch.arange(min(1000, embed.num_embeddings), device=embed.weight.device)).float()
@@ -225,7 +264,8 @@ class LarmModel(nn.Module):
         config.backbone = backbone or meta.backbone
         loaded = load_backbone(config.backbone, dtype=dtype)
         parts, meta = load_checkpoint(folder, loaded.fingerprint, vocabulary_fingerprint())
-        for part in ("lora", "heads") + (("vision",) if config.vision is not None else ()):
+        needed = (("lora",) if config.trunk == "lora" else ()) + ("heads",) + (("vision",) if config.vision is not None else ())
+        for part in needed:
             if part not in parts:
                 raise CheckpointError(f"{folder} has no {part!r} part")
         library = parts["heads"].get("skill_library")
@@ -238,8 +278,9 @@ class LarmModel(nn.Module):
 
     # ------------------------------------------------------------------------------------ checkpoints
     def parts(self) -> dict[str, dict[str, torch.Tensor]]:
-        out = {"lora": {k: v.detach().float().cpu().clone() for k, v in lora_state(self.lm).items()},
-               "heads": {k: v.detach().cpu().clone() for k, v in self.heads.state_dict().items()}}
+        out = {"heads": {k: v.detach().cpu().clone() for k, v in self.heads.state_dict().items()}}
+        if self.config.trunk == "lora":
+            out["lora"] = {k: v.detach().float().cpu().clone() for k, v in lora_state(self.lm).items()}
         if self.vision is not None:
             out["vision"] = {k: v.detach().cpu().clone() for k, v in self.vision.state_dict().items()}
         return out
@@ -248,6 +289,8 @@ class LarmModel(nn.Module):
         """Load whichever of lora / heads / vision are given (a pretrain checkpoint has lora only)."""
         try:
             if "lora" in parts:
+                if self.config.trunk != "lora":
+                    raise CheckpointError("the checkpoint has LoRA but this LARM's trunk is frozen")
                 load_lora_state(self.lm, parts["lora"])
             if "heads" in parts:
                 self.heads.load_state_dict(parts["heads"])
@@ -263,7 +306,9 @@ class LarmModel(nn.Module):
     def meta(self, history: list[dict[str, Any]]) -> CheckpointMeta:
         from skills.vocabulary import vocabulary_fingerprint
 
-        configs: dict[str, Any] = {"larm": self.config.to_dict(), "lora": asdict(self.config.lora)}
+        configs: dict[str, Any] = {"larm": self.config.to_dict()}
+        if self.config.trunk == "lora":
+            configs["lora"] = asdict(self.config.lora)
         if self.config.vision is not None:
             configs["vision"] = asdict(self.config.vision)
         return CheckpointMeta(backbone=self.backbone.name, backbone_fingerprint=self.backbone.fingerprint,
@@ -287,7 +332,8 @@ class LarmModel(nn.Module):
         self.eval()
         for p in self.parameters():
             p.requires_grad_(False)
-        self.lm.merge_adapter()
+        if self.config.trunk == "lora":
+            self.lm.merge_adapter()
         return self
 
     # ------------------------------------------------------------------------------------ forward
@@ -304,10 +350,37 @@ class LarmModel(nn.Module):
         projected = projected / (projected.pow(2).mean(-1, keepdim=True).sqrt() + 1e-6) * self.heads.vision_scale
         return projected.to(self.backbone_dtype)
 
+    def prompt_states(self, inputs: Sequence[DecisionInput]) -> list[torch.Tensor]:
+        """Trunk frozen: each decision's L×H last hidden states of its prompt (fp32; no gradient: the backbone
+        is frozen, so these can be computed once and kept)."""
+        if self.config.trunk != "frozen":
+            raise ValueError("prompt_states is for trunk 'frozen' (trunk 'lora' trains through the backbone)")
+        if not inputs:
+            raise ValueError("prompt_states needs at least one decision input")
+        dev = self.device
+        rows = [torch.tensor(p.before + p.after, dtype=torch.long, device=dev) for p in self.prompt_ids(inputs)]
+        lengths = torch.tensor([len(r) for r in rows], device=dev)
+        ids = nn.utils.rnn.pad_sequence(rows, batch_first=True)
+        attention = (torch.arange(ids.shape[1], device=dev).unsqueeze(0) < lengths.unsqueeze(1)).long()
+        with torch.no_grad():
+            hidden = self.text_model(input_ids=ids, attention_mask=attention, use_cache=False).last_hidden_state.float()
+        return [hidden[b, :int(n)] for b, n in enumerate(lengths)]
+
+    def read_out(self, states: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Trunk frozen: B×H from prompt_states (one readout for the batch)."""
+        assert self.heads.readout is not None
+        x = nn.utils.rnn.pad_sequence([s.to(self.device) for s in states], batch_first=True)
+        lengths = torch.tensor([len(s) for s in states], device=self.device)
+        padding = torch.arange(x.shape[1], device=self.device).unsqueeze(0) >= lengths.unsqueeze(1)
+        return self.heads.readout(self.heads.skill_token.float().view(1, 1, -1), x, padding)
+
     def encode(self, inputs: Sequence[DecisionInput]) -> torch.Tensor:
-        """B×H (fp32): the last hidden state at the appended skill token; one backbone forward for the batch."""
+        """B×H (fp32): the last hidden state at the appended skill token (trunk lora), or the readout over the
+        prompt's states (trunk frozen); one backbone forward for the batch."""
         if not inputs:
             raise ValueError("encode needs at least one decision input")
+        if self.config.trunk == "frozen":
+            return self.read_out(self.prompt_states(inputs))
         prompts = self.prompt_ids(inputs)
         embed = self.backbone.input_embeddings()
         dev, dt = self.device, self.backbone_dtype
@@ -371,11 +444,14 @@ class LarmModel(nn.Module):
 
     def forward(self, inputs: Sequence[DecisionInput]) -> LarmOutput:  # type: ignore[override]
         hidden = self.encode(inputs)
-        return LarmOutput(self.skill_logits(hidden, self.masks(inputs)), self.value(hidden), hidden)
+        return self.decide(hidden, self.masks(inputs))
+
+    def decide(self, hidden: torch.Tensor, masks: torch.Tensor) -> LarmOutput:
+        return LarmOutput(self.skill_logits(hidden, masks), self.value(hidden), hidden)
 
     def trainable_parameters(self, vision: bool = True) -> list[nn.Parameter]:
         """LoRA adapters, heads (projector, skill token, actor, critic, skill projection), and the vision encoder."""
-        params = [p for n, p in self.lm.named_parameters() if "lora_" in n]
+        params = [p for n, p in self.lm.named_parameters() if "lora_" in n] if self.config.trunk == "lora" else []
         params += list(self.heads.parameters())
         if vision and self.vision is not None:
             params += list(self.vision.parameters())

@@ -8,8 +8,6 @@ part and ``configs["cola"]``, and copies every other part of the init checkpoint
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from brain.data.decisions import input_key
 from brain.model.checkpoint import CheckpointError, CheckpointMeta, save_phase
 from brain.model.cola import Cola, ColaConfig, code_usage
 from brain.model.device import resolve_device
@@ -122,14 +121,6 @@ class Encoded:
         return Encoded(*(t.to(device) for t in (self.h, self.h_next, self.has_next, self.skill, self.mask)))
 
 
-def _input_key(inp: Any) -> str:
-    """Identity of a DecisionInput (the next input of step t is usually the input of step t+1: encode once)."""
-    h = hashlib.sha1(json.dumps([inp.task, inp.state, list(inp.recent)], sort_keys=True, default=str).encode())
-    if inp.frame is not None:
-        h.update(np.ascontiguousarray(inp.frame).tobytes())
-    return h.hexdigest()
-
-
 @torch.no_grad()
 def encode_decisions(larm: Any, decisions: Sequence[Any], batch_size: int, progress: Progress) -> Encoded:
     if not decisions:
@@ -138,7 +129,7 @@ def encode_decisions(larm: Any, decisions: Sequence[Any], batch_size: int, progr
     for d in decisions:
         for inp in (d.input, d.next_input):
             if inp is not None:
-                unique.setdefault(_input_key(inp), inp)
+                unique.setdefault(input_key(inp), inp)
     keys = list(unique)
     vectors: dict[str, torch.Tensor] = {}
     t0 = time.perf_counter()
@@ -149,8 +140,8 @@ def encode_decisions(larm: Any, decisions: Sequence[Any], batch_size: int, progr
     progress(f"encoded {len(keys)} distinct observations of {len(decisions)} decisions "
              f"in {time.perf_counter() - t0:.1f}s")
     H = next(iter(vectors.values())).shape[0]
-    h_t = torch.stack([vectors[_input_key(d.input)] for d in decisions])
-    h_next = torch.stack([vectors[_input_key(d.next_input)] if d.next_input is not None else torch.zeros(H)
+    h_t = torch.stack([vectors[input_key(d.input)] for d in decisions])
+    h_next = torch.stack([vectors[input_key(d.next_input)] if d.next_input is not None else torch.zeros(H)
                           for d in decisions])
     has_next = torch.tensor([d.next_input is not None for d in decisions])
     skill = torch.tensor([int(d.skill) for d in decisions], dtype=torch.long)

@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping, TypeVar
 
 from brain.model.backbone import DEFAULT_BACKBONE
 
-PHASES = ("pretrain", "vision", "bc", "cola-idm", "cola-bc", "cola-rl")
+PHASES = ("pretrain", "vision", "bc", "dagger", "cola-idm", "cola-bc", "cola-rl")
 Progress = Callable[[str], None]
 T = TypeVar("T")
 
@@ -46,6 +46,14 @@ class TrainOptions:
     """a progress line every N steps"""
     allow_evaluation_seeds: bool = False
     """learn from worlds or sessions of evaluation seeds (agent/seeds.py); the checkpoint's training log says so"""
+    iterations: int = 1
+    """dagger: play, label, retrain and evaluate this many times"""
+    episodes: int = 4
+    """dagger: worlds played per iteration"""
+    workers: int = 1
+    """dagger: worlds at once (Ray actors, agent/rollout.py; 1: in this process)"""
+    ray_address: str | None = None
+    """dagger: run the worlds on this Ray cluster"""
     extra: dict[str, str] = field(default_factory=dict)
     """the phase-specific --set KEY=VALUE pairs, parsed by parse_settings"""
 

@@ -103,7 +103,13 @@ async function digAt (ctx, pos) {
   block = bot.blockAt(pos)
   if (isGone(block)) return true
   const t0 = Date.now()
-  await abortable(signal, bot.dig(block, true), () => { try { bot.stopDigging() } catch {} })
+  try { bot.pathfinder?.setGoal(null) } catch {} // a pathfinder planning anew would stop this dig
+  try {
+    await abortable(signal, bot.dig(block, true), () => { try { bot.stopDigging() } catch {} })
+  } catch (err) {
+    if (signal.aborted || !/Digging aborted/i.test(err?.message)) throw err
+    throw new SkillError('unreachable', `digging ${block.name} at ${pos} was interrupted`)
+  }
   const start = Date.now()
   ctx.log(`dug ${block.name} in ${start - t0} ms (expected ${bot.digTime(block)} ms)`)
   while (Date.now() - start < 1500) {

@@ -1,0 +1,308 @@
+"""Phase "dagger": the expert as a teacher on the learner's own states (`run_agent.py train --phase dagger
+--iterations I --episodes E --workers N --out DIR [--init DIR] [--sessions DIR ...]`).
+
+DAgger (Ross, Gordon and Bagnell, 2011) with LARM's frozen trunk (brain/model/larm.py), one iteration at a time:
+
+1. play      E fresh training-range worlds, N at once (agent/rollout.py; game clock at --set speed), with the
+             mixture policy (brain/policy.py MixturePolicy): the expert labels every state; with probability
+             beta_i = beta * decay^i its action is played, else the learner's (the expert alone while there is
+             no learner yet). Every episode is a recorded session (OUT/sessions/iter_I/) with its labels.
+2. gather    the new sessions' labelled decisions join the dataset (the --sessions given, and every iteration's).
+3. train     the readout and heads, from the last iteration's (or --init's), --steps steps over the whole
+             dataset. The trunk is frozen, so the backbone's states of a decision are computed once and kept.
+4. save      OUT/iter_I/ and OUT/ itself (the latest): LARM checkpoints `play/eval --policy larm` take.
+5. evaluate  the learner alone on the same --set eval_seeds evaluation-range worlds every iteration: success
+             per tier and repeated failures; and on held-out sessions (by session), agreement with the
+             expert's labels per tier, against the majority, masked-majority and repeat-the-last-token
+             baselines. One row per iteration in OUT/dagger.json; OUT/dagger.png plots success per tier
+             against the iteration and against the labelled decisions.
+"""
+from __future__ import annotations
+
+import json
+import random
+import time
+import zlib
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from agent.env import FAST_SPEED
+from agent.evaluation import summarize
+from agent.play import run_episodes
+from agent.seeds import EVALUATION_SEEDS, check_training_seeds
+from agent.tasks import TIERS
+from brain.data.decisions import Decision, LoadReport, input_key, load_decisions
+from brain.model.checkpoint import CheckpointError, read_meta
+from brain.model.device import resolve_device
+from brain.model.larm import LarmConfig, LarmModel
+from brain.policy import LarmPolicies, MixturePolicies
+from brain.training.options import Progress, TrainOptions, parse_settings
+from world.embedded_server import check_speed
+
+DAGGER_EVAL_SEED_START = 1_500_000   # the evaluation seeds each iteration is measured on (agent/seeds.py)
+
+
+@dataclass
+class DaggerSettings:
+    """The dagger phase's --set settings."""
+    task: str = "enchanted_diamond_sword"
+    """the task every episode plays"""
+    beta: float = 0.5
+    """the share of expert actions in the first iteration that has a learner"""
+    decay: float = 0.5
+    """beta_i = beta * decay^i"""
+    max_steps: int = 150
+    """decisions per episode (played and evaluated)"""
+    stuck_after: int = 40
+    """end an episode after this many decisions without progress (MinecraftEnv)"""
+    speed: float = FAST_SPEED
+    """the embedded worlds' game clock, K times real time"""
+    world_seed: int = 200_000
+    """iteration i's episode j plays world_seed + i * episodes + j (training seeds only)"""
+    eval_seeds: int = 10
+    """evaluation-range worlds the learner plays alone after each iteration (0: none)"""
+    eval_seed_start: int = DAGGER_EVAL_SEED_START
+    """the first of them (the same worlds every iteration)"""
+    temperature: float = 0.0
+    """the learner's sampling temperature while it plays (0: the most likely skill)"""
+    encode_batch: int = 16
+    """decisions per backbone forward when computing the states"""
+
+    def __post_init__(self) -> None:
+        self.speed = check_speed(self.speed)
+        if not 0.0 <= self.beta <= 1.0 or not 0.0 <= self.decay <= 1.0:
+            raise ValueError("--set beta and decay must be in [0, 1]")
+        if self.max_steps < 1 or self.eval_seeds < 0 or self.encode_batch < 1:
+            raise ValueError("--set max_steps and encode_batch must be at least 1, eval_seeds at least 0")
+
+
+# ------------------------------------------------------------------------------------------- the model
+
+def build_model(options: TrainOptions, device: str, progress: Progress) -> LarmModel:
+    """The frozen-trunk LARM to train: --init's (which must be one), or fresh on --backbone."""
+    if options.init is None:
+        progress(f"a fresh frozen-trunk LARM on {options.backbone} (no --init)")
+        config = LarmConfig(backbone=options.backbone, vision=None, trunk="frozen")
+        return LarmModel.create(config, device)
+    meta = read_meta(options.init)
+    trunk = (meta.configs.get("larm") or {}).get("trunk", "lora")
+    if trunk != "frozen":
+        raise CheckpointError(f"--init {options.init}: a LARM with trunk {trunk!r}; dagger trains a frozen-trunk "
+                              "LARM (its own checkpoints, or none)")
+    model, _, meta = LarmModel.from_checkpoint(options.init, device=device, backbone=options.backbone)
+    progress(f"LARM from {options.init} (phases {[h.get('phase') for h in meta.history]})")
+    return model
+
+
+class StateCache:
+    """The frozen backbone's states of every decision input seen, computed once (bf16 to halve the memory)."""
+
+    def __init__(self, model: LarmModel, batch: int) -> None:
+        self.model, self.batch = model, batch
+        self.states: dict[str, torch.Tensor] = {}
+
+    def add(self, decisions: Sequence[Decision], progress: Progress) -> None:
+        todo = {}
+        for d in decisions:
+            todo.setdefault(input_key(d.input), d.input)
+        todo = {k: v for k, v in todo.items() if k not in self.states}
+        keys, started = list(todo), time.monotonic()
+        for i in range(0, len(keys), self.batch):
+            chunk = keys[i:i + self.batch]
+            for key, states in zip(chunk, self.model.prompt_states([todo[k] for k in chunk])):
+                self.states[key] = states.to(torch.bfloat16).cpu()
+        if keys:
+            progress(f"backbone states of {len(keys)} new decisions in {time.monotonic() - started:.0f} s "
+                     f"({len(keys) / max(1e-9, time.monotonic() - started):.1f} decisions/s)")
+
+    def hidden(self, decisions: Sequence[Decision]) -> torch.Tensor:
+        return self.model.read_out([self.states[input_key(d.input)].float() for d in decisions])
+
+
+def train_heads(model: LarmModel, cache: StateCache, decisions: Sequence[Decision], options: TrainOptions,
+                optimiser: torch.optim.Optimizer, rng: random.Random, progress: Progress) -> dict[str, Any]:
+    """--steps steps of the skill and argument cross-entropies on batches drawn from all decisions."""
+    model.train()
+    started, losses = time.monotonic(), []
+    params = [p for group in optimiser.param_groups for p in group["params"]]
+    for step in range(1, options.steps + 1):
+        batch = rng.sample(list(decisions), min(options.batch_size, len(decisions)))
+        hidden = cache.hidden(batch)
+        out = model.decide(hidden, model.masks([d.input for d in batch]))
+        target = torch.tensor([d.skill for d in batch], device=hidden.device)
+        loss = F.cross_entropy(out.logits, target)
+        rows = [i for i, d in enumerate(batch) if d.argument is not None]
+        if rows and model.heads.argument is not None:
+            index = torch.tensor(rows, device=hidden.device)
+            arg_logits = model.argument_logits(hidden[index], target[index])
+            loss = loss + F.cross_entropy(arg_logits, torch.tensor([batch[i].argument for i in rows], device=hidden.device))
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimiser.step()
+        losses.append(loss.item())
+        if step % max(1, options.log_every) == 0 or step == options.steps:
+            recent = losses[-max(1, options.log_every):]
+            progress(f"  step {step}/{options.steps}: loss {sum(recent) / len(recent):.4f}")
+    model.eval()
+    wall = time.monotonic() - started
+    return {"steps": options.steps, "first_loss": round(losses[0], 4) if losses else None,
+            "last_loss": round(sum(losses[-10:]) / max(1, len(losses[-10:])), 4) if losses else None,
+            "wall_s": round(wall, 1), "decisions_per_s": round(options.steps * options.batch_size / max(wall, 1e-9), 1)}
+
+
+# ------------------------------------------------------------------------------------------ the data
+
+def held_out(session: str, fraction: float) -> bool:
+    """Whether a session is held out: by a hash of its name, so it stays so in every iteration."""
+    return zlib.crc32(session.encode()) % 1000 < fraction * 1000
+
+
+def tier_of(state: dict[str, Any]) -> str:
+    """The highest tier the state has reached ("none" before the first)."""
+    reached = [name for name, tier in TIERS.items() if tier.reached(state)]
+    return reached[-1] if reached else "none"
+
+
+@torch.no_grad()
+def agreement(model: LarmModel, cache: StateCache, held: Sequence[Decision], train: Sequence[Decision]
+              ) -> dict[str, dict[str, Any]]:
+    """Per tier of the state: how often the learner's skill is the expert's label, and the baselines': the
+    training labels' majority, the majority among the skills the mask allows, and the last skill played."""
+    counts = Counter(d.skill for d in train)
+    majority = counts.most_common(1)[0][0] if counts else 0
+    index = {t.token: i for i, t in enumerate(model.vocab)}
+    rows: dict[str, Counter[str]] = {}
+    for i in range(0, len(held), 64):
+        batch = list(held[i:i + 64])
+        chosen = model.decide(cache.hidden(batch), model.masks([d.input for d in batch])).logits.argmax(-1).tolist()
+        for d, skill in zip(batch, chosen):
+            row = rows.setdefault(tier_of(dict(d.input.state)), Counter())
+            allowed = [s for s in counts if d.input.mask[s]]
+            last = index.get(str((d.input.recent[-1] if d.input.recent else {}).get("token")), majority)
+            row["decisions"] += 1
+            row["learner"] += skill == d.skill
+            row["majority"] += majority == d.skill
+            row["masked_majority"] += bool(allowed) and max(allowed, key=lambda s: counts[s]) == d.skill
+            row["repeat_last"] += last == d.skill
+    return {tier: {"decisions": r["decisions"], **{k: round(r[k] / r["decisions"], 3) for k in
+                                                   ("learner", "majority", "masked_majority", "repeat_last")}}
+            for tier, r in rows.items()}
+
+
+# ------------------------------------------------------------------------------------------- the loop
+
+def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
+    (settings,) = parse_settings(options.extra, options.phase, DaggerSettings)
+    if options.iterations < 1 or options.episodes < 1 or options.workers < 1:
+        raise ValueError("--iterations, --episodes and --workers must be at least 1")
+    check_training_seeds(range(settings.world_seed, settings.world_seed + options.iterations * options.episodes),
+                         options.allow_evaluation_seeds)
+    eval_seeds = list(range(settings.eval_seed_start, settings.eval_seed_start + settings.eval_seeds))
+    if any(s not in EVALUATION_SEEDS for s in eval_seeds):
+        raise ValueError(f"--set eval_seed_start {settings.eval_seed_start}: the learner is evaluated on evaluation "
+                         f"seeds ({EVALUATION_SEEDS.start}..{EVALUATION_SEEDS.stop - 1}) only")
+    device = resolve_device(options.device)
+    rng = random.Random(options.seed)
+    torch.manual_seed(options.seed)
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    model = build_model(options, device, progress)
+    cache = StateCache(model, settings.encode_batch)
+    params = model.trainable_parameters(vision=False)
+    optimiser = torch.optim.AdamW(params, lr=options.lr, weight_decay=0.0)
+    report = LoadReport()
+    dataset: list[Decision] = []
+    if options.sessions:
+        dataset = load_decisions(options.sessions, with_frames=False, report=report,
+                                 allow_evaluation_seeds=options.allow_evaluation_seeds)
+        progress(f"{len(dataset)} decisions from {report.sessions} given sessions")
+    checkpoint: str | None = str(options.init) if options.init is not None else None
+    env_options = {"task": settings.task, "max_steps": settings.max_steps, "speed": settings.speed,
+                   "stuck_after": settings.stuck_after}
+    rows: list[dict[str, Any]] = []
+    for it in range(options.iterations):
+        started = time.monotonic()
+        beta = 1.0 if checkpoint is None else settings.beta * settings.decay ** it
+        seeds = [settings.world_seed + it * options.episodes + j for j in range(options.episodes)]
+        progress(f"iteration {it + 1}/{options.iterations}: playing {len(seeds)} worlds (seeds {seeds[0]}..{seeds[-1]}), "
+                 f"expert share {beta:.2f}")
+        played = run_episodes(seeds, MixturePolicies(checkpoint, settings.task, beta, settings.temperature),
+                              {**env_options, "record_dir": out / "sessions" / f"iter_{it + 1}",
+                               "policy": {"name": "dagger", "checkpoint": checkpoint, "beta": beta}},
+                              options.workers, options.ray_address, lambda m: progress("  " + m))
+        new = load_decisions([out / "sessions" / f"iter_{it + 1}"], with_frames=False, report=report)
+        dataset += new
+        train = [d for d in dataset if not held_out(d.session, options.eval_fraction) and d.input.mask[d.skill]]
+        held = [d for d in dataset if held_out(d.session, options.eval_fraction) and d.input.mask[d.skill]]
+        progress(f"  {len(new)} new labelled decisions; {len(train)} to train on, {len(held)} held out")
+        if not train:
+            raise ValueError("no decisions to train on yet (every session so far is held out): play more episodes")
+        cache.add(train + held, progress)
+        fit = train_heads(model, cache, train, options, optimiser, rng, progress)
+        history = {"phase": "dagger", "iteration": it + 1, "beta": beta, "decisions": len(train),
+                   "allow_evaluation_seeds": options.allow_evaluation_seeds}
+        path = model.save(out / f"iter_{it + 1}", history)
+        model.history = model.history[:-1]  # the same entry goes into OUT below
+        model.save(out, history)
+        checkpoint = str(path)
+        row = {"iteration": it + 1, "beta": beta, "labelled_decisions": len(train) + len(held),
+               "train_decisions": len(train), "held_out_decisions": len(held), "fit": fit,
+               "played": summarize(played), "agreement": agreement(model, cache, held, train) if held else {}}
+        if eval_seeds:
+            progress(f"  evaluating the learner alone on {len(eval_seeds)} evaluation worlds")
+            reports = run_episodes(eval_seeds, LarmPolicies(checkpoint, settings.task),
+                                   {**env_options, "record_dir": out / "eval" / f"iter_{it + 1}",
+                                    "policy": {"name": "larm", "checkpoint": checkpoint}},
+                                   options.workers, options.ray_address, lambda m: progress("  " + m))
+            row["evaluation"] = summarize(reports)
+        row["wall_s"] = round(time.monotonic() - started, 1)
+        rows.append(row)
+        _write_report(out, settings, rows)
+        progress(f"  iteration {it + 1} done in {row['wall_s']:.0f} s: " + _tier_line(row))
+    return {"phase": "dagger", "iterations": options.iterations, "checkpoint": str(out), "device": device,
+            "settings": asdict(settings), "rows": rows, "report": str(out / "dagger.json")}
+
+
+def _tier_line(row: dict[str, Any]) -> str:
+    tiers = (row.get("evaluation") or {}).get("tiers") or {}
+    return ", ".join(f"{name} {t['successes']}/{t['episodes']}" for name, t in tiers.items()) or "not evaluated"
+
+
+def _write_report(out: Path, settings: DaggerSettings, rows: list[dict[str, Any]]) -> None:
+    (out / "dagger.json").write_text(json.dumps({"settings": asdict(settings), "rows": rows}, indent=1, default=str))
+    if any("evaluation" in r for r in rows):
+        plot_success(rows, out / "dagger.png")
+
+
+def plot_success(rows: list[dict[str, Any]], path: Path) -> None:
+    """Success per tier against the iteration (left) and the labelled decisions (right)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    evaluated = [r for r in rows if "evaluation" in r]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    for name in TIERS:
+        rate = [r["evaluation"]["tiers"][name]["successes"] / max(1, r["evaluation"]["tiers"][name]["episodes"])
+                for r in evaluated]
+        axes[0].plot([r["iteration"] for r in evaluated], rate, marker="o", label=name)
+        axes[1].plot([r["labelled_decisions"] for r in evaluated], rate, marker="o", label=name)
+    axes[0].set_xlabel("DAgger iteration")
+    axes[1].set_xlabel("labelled decisions")
+    axes[0].set_ylabel("success (evaluation worlds)")
+    axes[0].set_ylim(-0.05, 1.05)
+    axes[1].legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+__all__ = ["DaggerSettings", "StateCache", "agreement", "held_out", "plot_success", "run", "tier_of", "train_heads"]
