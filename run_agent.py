@@ -189,6 +189,20 @@ def _train_options(args: argparse.Namespace) -> object:
     out = Path(args.out)
     if not out.parent.is_dir():
         raise ValueError(f"--out {out}: the folder {out.parent} does not exist")
+    loop = {"iterations": args.iterations, "episodes": args.episodes, "workers": args.workers,
+            "ray_address": args.ray_address}
+    given = sorted(f"--{k.replace('_', '-')}" for k, v in loop.items() if v is not None)
+    if given and args.phase != "dagger":
+        raise ValueError(f"{', '.join(given)}: only --phase dagger plays worlds in a loop")
+    if any(v is not None and v < 1 for k, v in loop.items() if k != "ray_address"):
+        raise ValueError("--iterations, --episodes and --workers must be at least 1")
+    if args.workers is not None and args.ray_address is None:
+        from agent.rollout import fit_workers
+
+        workers, warning = fit_workers(args.workers)
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
+        loop["workers"] = workers
     init = Path(args.init) if args.init else None
     if init is not None and not (init / "meta.json").is_file():
         raise ValueError(f"--init {init}: not a checkpoint folder (no meta.json)")
@@ -229,20 +243,6 @@ def _train_options(args: argparse.Namespace) -> object:
         raise ValueError("--steps must be >= 0, --batch-size >= 1 and --lr > 0")
     if not 0 <= args.eval_fraction < 1:
         raise ValueError("--eval-fraction must be in [0, 1)")
-    loop = {"iterations": args.iterations, "episodes": args.episodes, "workers": args.workers,
-            "ray_address": args.ray_address}
-    given = sorted(f"--{k.replace('_', '-')}" for k, v in loop.items() if v is not None)
-    if given and args.phase != "dagger":
-        raise ValueError(f"{', '.join(given)}: only --phase dagger plays worlds in a loop")
-    if any(v is not None and v < 1 for k, v in loop.items() if k != "ray_address"):
-        raise ValueError("--iterations, --episodes and --workers must be at least 1")
-    if args.workers is not None and args.ray_address is None:
-        from agent.rollout import fit_workers
-
-        workers, warning = fit_workers(args.workers)
-        if warning:
-            print(f"warning: {warning}", file=sys.stderr, flush=True)
-        loop["workers"] = workers
     return TrainOptions(phase=args.phase, out=out, init=init, backbone=backbone, sessions=sessions,
                         corpus=[Path(p) for p in args.corpus], steps=args.steps, batch_size=args.batch_size,
                         lr=args.lr, seed=args.seed, device=args.device, eval_fraction=args.eval_fraction,

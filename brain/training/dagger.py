@@ -10,7 +10,8 @@ DAgger (Ross, Gordon and Bagnell, 2011) with LARM's frozen trunk (brain/model/la
 2. gather    the new sessions' labelled decisions join the dataset (the --sessions given, and every iteration's).
 3. train     the readout and heads, from the last iteration's (or --init's), --steps steps over the whole
              dataset. The trunk is frozen, so the backbone's states of a decision are computed once and kept.
-4. save      OUT/iter_I/ and OUT/ itself (the latest): LARM checkpoints `play/eval --policy larm` take.
+4. save      OUT/iter_I/ and OUT/latest/: LARM checkpoints `play/eval --policy larm --checkpoint` take
+             (OUT is the run's folder: the checkpoints, sessions/, eval/, dagger.json and dagger.png).
 5. evaluate  the learner alone on the same --set eval_seeds evaluation-range worlds every iteration: success
              per tier and repeated failures; and on held-out sessions (by session), agreement with the
              expert's labels per tier, against the majority, masked-majority and repeat-the-last-token
@@ -158,6 +159,21 @@ def train_heads(model: LarmModel, cache: StateCache, decisions: Sequence[Decisio
 
 # ------------------------------------------------------------------------------------------ the data
 
+def check_labelled(paths: Sequence[Path]) -> None:
+    """Every session given must say what the expert would do at each step: played by the expert, or with a
+    label on every step (DAgger's own). ValueError naming the first that does not."""
+    from agent.recording import load_sessions
+
+    for path in paths:
+        for session in load_sessions(path):
+            policy = session.metadata.get("policy")
+            name = policy.get("name") if isinstance(policy, dict) else policy
+            steps = [e for e in session.events if e.get("type") == "step"]
+            if name != "expert" and not all(isinstance(e.get("label"), dict) for e in steps):
+                raise ValueError(f"--sessions: {session.path} has no expert labels (played by {name!r}, and not "
+                                 "every step holds a label): dagger learns from the expert's sessions and its own")
+
+
 def held_out(session: str, fraction: float) -> bool:
     """Whether a session is held out: by a hash of its name, so it stays so in every iteration."""
     return zlib.crc32(session.encode()) % 1000 < fraction * 1000
@@ -220,6 +236,7 @@ def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
     report = LoadReport()
     dataset: list[Decision] = []
     if options.sessions:
+        check_labelled(options.sessions)
         dataset = load_decisions(options.sessions, with_frames=False, report=report,
                                  allow_evaluation_seeds=options.allow_evaluation_seeds)
         progress(f"{len(dataset)} decisions from {report.sessions} given sessions")
@@ -249,8 +266,8 @@ def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
         history = {"phase": "dagger", "iteration": it + 1, "beta": beta, "decisions": len(train),
                    "allow_evaluation_seeds": options.allow_evaluation_seeds}
         path = model.save(out / f"iter_{it + 1}", history)
-        model.history = model.history[:-1]  # the same entry goes into OUT below
-        model.save(out, history)
+        model.history = model.history[:-1]  # the same entry goes into latest/
+        model.save(out / "latest", history)
         checkpoint = str(path)
         row = {"iteration": it + 1, "beta": beta, "labelled_decisions": len(train) + len(held),
                "train_decisions": len(train), "held_out_decisions": len(held), "fit": fit,
@@ -266,7 +283,7 @@ def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
         rows.append(row)
         _write_report(out, settings, rows)
         progress(f"  iteration {it + 1} done in {row['wall_s']:.0f} s: " + _tier_line(row))
-    return {"phase": "dagger", "iterations": options.iterations, "checkpoint": str(out), "device": device,
+    return {"phase": "dagger", "iterations": options.iterations, "checkpoint": str(out / "latest"), "device": device,
             "settings": asdict(settings), "rows": rows, "report": str(out / "dagger.json")}
 
 

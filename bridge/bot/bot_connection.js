@@ -22,9 +22,11 @@ class BotConnection extends EventEmitter {
     this.everSpawned = false
   }
 
-  /** Connect; resolves on the first spawn, rejects if that takes longer than timeoutMs. */
+  /** Connect; resolves on the first spawn, rejects if that takes longer than timeoutMs of real time (joining is
+   * the network's and a starting server's pace: 60 s of game time would be under 4 s at K = 16). */
   start (timeoutMs = 60000) {
     return new Promise((resolve, reject) => {
+      const { setTimeout, clearTimeout } = gameClock.real
       const timer = setTimeout(() => reject(new Error(`the bot could not join ${this.host}:${this.port} within ${timeoutMs / 1000} s`)), timeoutMs)
       this.once('bot', () => { clearTimeout(timer); resolve(this.bot) })
       this.once('refused', err => {

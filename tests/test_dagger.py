@@ -1,0 +1,69 @@
+"""`train --phase dagger` (brain/training/dagger.py): the expert labels the learner's own states in real
+embedded worlds, the frozen-trunk LARM retrains on them, and each iteration is evaluated; and its bad input."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+
+def _train(*args: str, timeout: float = 60) -> tuple[int, str]:
+    result = run_cli("train", *args, timeout=timeout)
+    return result.returncode, result.stderr
+
+
+def test_dagger_refuses_what_it_cannot_learn_from(tmp_path: Path) -> None:
+    from agent.recording import SessionRecorder
+    from brain.model.larm import LarmConfig, LarmModel
+
+    out = str(tmp_path / "out")
+    code, err = _train("--phase", "bc", "--out", out, "--iterations", "2", "--backbone", "tiny-random")
+    assert code == 2 and "--iterations: only --phase dagger plays worlds in a loop" in err
+    code, err = _train("--phase", "dagger", "--out", out, "--backbone", "tiny-random", "--set", "world_seed=1000000")
+    assert code == 2 and "evaluation seed" in err
+    code, err = _train("--phase", "dagger", "--out", out, "--backbone", "tiny-random", "--set", "eval_seed_start=5")
+    assert code == 2 and "evaluated on evaluation seeds" in err
+    lora = tmp_path / "lora"
+    LarmModel.create(LarmConfig(backbone="tiny-random", vision=None)).save(lora, {"phase": "bc"})
+    code, err = _train("--phase", "dagger", "--out", out, "--init", str(lora))
+    assert code == 2 and "trunk 'lora'" in err and "frozen-trunk" in err
+    with SessionRecorder(tmp_path / "sessions" / "random_play", {"task": "wooden_pickaxe", "seed": 3,
+                                                                 "policy": {"name": "random"}}) as rec:
+        rec.log_reset("text", state={"inventory": {}})
+        rec.log_step(1, "text", "explore", {"ok": True}, 0.0, state={"inventory": {}})
+    code, err = _train("--phase", "dagger", "--out", out, "--backbone", "tiny-random",
+                       "--sessions", str(tmp_path / "sessions"))
+    assert code == 2 and "random_play has no expert labels" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_dagger_plays_labels_retrains_and_evaluates_in_real_worlds(tmp_path: Path) -> None:
+    from brain.model.larm import LarmModel
+
+    out = tmp_path / "dagger"
+    code, err = _train("--phase", "dagger", "--out", str(out), "--backbone", "tiny-random", "--iterations", "2",
+                       "--episodes", "1", "--steps", "5", "--batch-size", "4", "--lr", "1e-3", "--eval-fraction", "0",
+                       "--set", "max_steps=4", "--set", "eval_seeds=1", "--set", "beta=0", "--set", "world_seed=4242",
+                       timeout=600)
+    assert code == 0, err[-3000:]
+    rows = json.loads((out / "dagger.json").read_text())["rows"]
+    assert [r["iteration"] for r in rows] == [1, 2] and [r["beta"] for r in rows] == [1.0, 0.0]
+    for it, actor in ((1, "expert"), (2, "learner")):
+        (session,) = (out / "sessions" / f"iter_{it}").iterdir()
+        steps = [json.loads(line) for line in (session / "events.jsonl").read_text().splitlines()]
+        steps = [e for e in steps if e["type"] == "step"]
+        assert steps and all(e["actor"] == actor and e["label"]["token"] for e in steps)   # every state labelled
+        assert json.loads((session / "metadata.json").read_text())["seed"] == 4242 + it - 1  # training seeds
+    assert rows[1]["labelled_decisions"] > rows[0]["labelled_decisions"] > 0               # the dataset grows
+    for row in rows:
+        assert row["evaluation"]["episodes"] == 1 and "wooden" in row["evaluation"]["tiers"]
+        assert row["fit"]["steps"] == 5 and row["fit"]["decisions_per_s"] > 0
+    (evaluated,) = (out / "eval" / "iter_2").iterdir()
+    assert json.loads((evaluated / "metadata.json").read_text())["seed"] == 1_500_000       # an evaluation seed
+    assert (out / "dagger.png").read_bytes()[:4] == b"\x89PNG"
+    model, _, meta = LarmModel.from_checkpoint(out / "latest")
+    assert model.config.trunk == "frozen" and [h["iteration"] for h in meta.history] == [1, 2]
+    assert LarmModel.from_checkpoint(out / "iter_1")[2].history[-1]["iteration"] == 1
