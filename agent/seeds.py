@@ -5,7 +5,9 @@
 - EVALUATION_SEEDS, 1 000 000 to 1 999 999: `eval` starts here by default, and the training phases refuse
   them unless told `allow_evaluation_seeds` (then the run is marked so). A success rate is reported only on
   evaluation seeds that nobody developed or trained on; a failure fixed after being found on one is checked
-  again on fresh ones.
+  again on fresh ones. Within it, `train --phase dagger` measures every iteration on seeds from 1 500 000
+  (brain/training/dagger.py): choosing among iterations by them is development, so a learned policy's
+  held-out figure comes from other evaluation seeds.
 - Seeds from 2 000 000 up belong to neither: a world with no seed given (`play` with no --seed) gets one of
   those at random, so that a session recorded from it can neither train on nor leak into evaluation seeds.
 """
