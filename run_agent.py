@@ -338,13 +338,13 @@ def _bench_world(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
                        args.worker_speed)
 
 
-def _policies(name: str, task: str, checkpoint: str | None, temperature: float = 0.0
+def _policies(name: str, task: str, checkpoint: str | None, temperature: float = 0.0, head: str = "auto"
               ) -> tuple[Callable[[int | None], Policy], dict[str, Any]]:
     """A builder of the --policy for a seed (expert and random from agent/, larm from brain/), and what the
-    sessions' metadata says of it: its name, its checkpoint when one is given, and LARM's temperature."""
+    sessions' metadata says of it: its name, its checkpoint when one is given, LARM's temperature and head."""
     meta: dict[str, Any] = {"name": name}
     if name == "larm":
-        meta["temperature"] = temperature
+        meta.update(temperature=temperature, head=head)
     if checkpoint:
         from brain.policy import checkpoint_meta
 
@@ -354,13 +354,14 @@ def _policies(name: str, task: str, checkpoint: str | None, temperature: float =
 
         return (lambda seed: make_policy(name, task, seed)), meta
 
-    def larm(seed: int | None) -> Policy:
-        if not checkpoint:
-            raise ValueError("--policy larm needs --checkpoint DIR (a folder written by run_agent.py train --phase bc)")
-        from brain.policy import LarmPolicy
+    if not checkpoint:
+        def missing(seed: int | None) -> Policy:
+            raise ValueError("--policy larm needs --checkpoint DIR (a folder written by run_agent.py train --phase bc "
+                             "or dagger)")
+        return missing, meta
+    from brain.policy import LarmPolicies
 
-        return LarmPolicy(checkpoint, task, seed, temperature=temperature)
-    return larm, meta
+    return LarmPolicies(checkpoint, task, temperature, head), meta  # type: ignore[return-value]
 
 
 def _episode_options(p: argparse.ArgumentParser) -> None:
@@ -370,6 +371,9 @@ def _episode_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--temperature", type=float, default=0.0, metavar="T",
                    help="--policy larm: sample skills and arguments from softmax(logits / T) (default 0: the most "
                    "likely); recorded in the sessions' metadata")
+    p.add_argument("--head", choices=["auto", "skill", "cola"], default="auto",
+                   help="--policy larm: LARM's own skill head, or the checkpoint's CoLA path (latent policy, "
+                   "decoder, skill head); auto (default): cola when the checkpoint has a CoLA part")
     p.add_argument("--record", metavar="DIR", help="where session folders go (default ./sessions)")
     p.add_argument("--max-steps", type=int, default=400, help="skill decisions per episode (default 400)")
     p.add_argument("--record-labels", action="store_true",
@@ -457,12 +461,16 @@ def _run(argv: Sequence[str] | None) -> int:
             parser.error("--workers must be at least 1")
         if args.command == "eval" and args.seeds < 1:
             parser.error("--seeds must be at least 1")
-        policies, policy_meta = _policies(args.policy, args.task, args.checkpoint, args.temperature)
+        if args.head != "auto" and args.policy != "larm":
+            parser.error("--head applies to --policy larm only")
+        policies, policy_meta = _policies(args.policy, args.task, args.checkpoint, args.temperature, args.head)
         try:  # a bad policy (no plan for the task, a bad checkpoint) fails before any world starts
             first = policies(args.seed if args.command == "play" else args.seed_start)
         except (NotImplementedError, ValueError) as err:
             print(f"run_agent.py {args.command}: {err}", file=sys.stderr)
             return 2
+        if getattr(first, "head", None):
+            policy_meta["head"] = first.head  # the head auto chose: sessions and the eval report say which
         env_options = _env_options(args, parser)
         if args.command == "play":
             from agent.play import play

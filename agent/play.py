@@ -65,7 +65,8 @@ def evaluate(task: str, policies: Callable[[int], Policy], policy_meta: Mapping[
     if ranges != ["evaluation"]:
         say(f"note: seeds {seed_start}..{seed_list[-1]} are not all evaluation seeds (agent/seeds.py): a result on "
             "seeds a policy may have been developed or trained on is a smoke test, not a held-out figure")
-    summary = {"task": task, "policy": policy_meta["name"], "seeds": seed_list, "seed_ranges": ranges,
+    summary = {"task": task, "policy": policy_meta["name"], **({"head": policy_meta["head"]} if "head" in policy_meta else {}),
+               "seeds": seed_list, "seed_ranges": ranges,
                "speed": options.get("speed", 1.0), "workers": workers,
                "assists": [], **summarize(reports), "episodes_detail": [r.to_json() for r in reports]}
     if as_json:
@@ -139,7 +140,8 @@ def _print_episode(report: EpisodeReport, as_json: bool) -> None:
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
-    print(f"{summary['task']} with {summary['policy']} over {summary['episodes']} seeds (assists off): "
+    head = f" ({summary['head']} head)" if summary.get("head") else ""
+    print(f"{summary['task']} with {summary['policy']}{head} over {summary['episodes']} seeds (assists off): "
           f"{summary['task_successes']} successes")
     print(f"{'tier':18s} {'successes':>10s} {'median ticks':>13s} {'median wall s':>14s}")
     for tier, row in summary["tiers"].items():

@@ -19,6 +19,7 @@ from brain.model.backbone import BackboneError
 from brain.model.checkpoint import CheckpointError, read_meta
 from brain.model.device import resolve_device
 from brain.model.inputs import DecisionInput
+from brain.model.cola import Cola, cola_from_checkpoint
 from brain.model.larm import LarmModel
 from skills.vocabulary import argument_mask, arguments_of
 
@@ -46,10 +47,17 @@ def choose(logits: torch.Tensor, temperature: float, generator: torch.Generator 
     return int(torch.multinomial(torch.softmax(logits / temperature, -1), 1, generator=generator))
 
 
+HEADS = ("auto", "skill", "cola")
+
+
 class LarmPolicy:
     """The trained LARM (brain/model/larm.py): one backbone forward per decision, the best (or, with a
     temperature, a sampled) allowed skill, and its argument from the argument head (a checkpoint made before
     the head sends none: the skill's defaults).
+
+    head "skill": LARM's own skill head. head "cola": the checkpoint's CoLA path (brain/model/cola.py): the
+    latent policy picks an intent z, the decoder merges it into the hidden state and LARM's skill head reads
+    that. head "auto": cola when the checkpoint has a CoLA part, else skill; `self.head` says which.
 
     The checkpoint is loaded once per process and shared (eval builds one policy per seed). On the CPU the
     backbone runs in bf16 with LoRA merged into its weights (brain.evaluation.latency measures exactly this path).
@@ -58,11 +66,18 @@ class LarmPolicy:
     name = "larm"
 
     def __init__(self, checkpoint: str, task: str | Task, seed: int | None = None, temperature: float = 0.0,
-                 device: str = "auto") -> None:
+                 device: str = "auto", head: str = "auto") -> None:
         if temperature < 0:
             raise ValueError(f"the temperature must be 0 (the most likely skill) or more, got {temperature}")
+        if head not in HEADS:
+            raise ValueError(f"--head must be one of {', '.join(HEADS)}, not {head!r}")
         self.task = get_task(task) if isinstance(task, str) else task
-        self.model = _load_larm(str(checkpoint), device)
+        self.model, self.cola = _load_larm(str(checkpoint), device)
+        if head == "cola" and self.cola is None:
+            phases = [h.get("phase") for h in self.model.history]
+            raise ValueError(f"--head cola: the checkpoint {checkpoint} has no CoLA part (phases run: {phases}); "
+                             "train --phase cola-idm and cola-bc on it first, or play it with --head skill")
+        self.head = "cola" if head == "cola" or (head == "auto" and self.cola is not None) else "skill"
         self.temperature = float(temperature)
         self.generator = torch.Generator().manual_seed(seed or 0)
         self.vocab = self.model.vocab
@@ -74,7 +89,7 @@ class LarmPolicy:
         inp = input_from_observation(obs, info, self.task.name)
         with torch.inference_mode():
             hidden = self.model.encode([inp])
-            logits = self.model.skill_logits(hidden, inp.mask[None])[0].float().cpu()
+            logits = self._skill_logits(hidden, inp.mask[None])[0].float().cpu()
             index = choose(logits, self.temperature, self.generator)
             token = self.vocab[index].token
             if self.model.heads.argument is None or not argument_mask(token).any():
@@ -82,6 +97,14 @@ class LarmPolicy:
             skill = torch.tensor([index], device=hidden.device)
             arg_logits = self.model.argument_logits(hidden, skill)[0].float().cpu()
         return (token, arguments_of(token, choose(arg_logits, self.temperature, self.generator)))
+
+    def _skill_logits(self, hidden: torch.Tensor, mask: np.ndarray) -> torch.Tensor:
+        if self.head == "skill":
+            return self.model.skill_logits(hidden, mask)
+        assert self.cola is not None
+        code = choose(self.cola.latent_policy(hidden)[0].float().cpu(), self.temperature, self.generator)
+        z = self.cola.code_onehot(torch.tensor([code], device=hidden.device))
+        return self.cola.decode(self.model, hidden, z, mask)
 
     def observe(self, token: str, result: dict[str, Any]) -> None:
         pass  # the last skills and their results reach the model through info["recent"]
@@ -141,16 +164,18 @@ class LarmPolicies:
     checkpoint: str
     task: str
     temperature: float = 0.0
+    head: str = "auto"
 
     def __call__(self, seed: int) -> LarmPolicy:
-        return LarmPolicy(self.checkpoint, self.task, seed, self.temperature)
+        return LarmPolicy(self.checkpoint, self.task, seed, self.temperature, head=self.head)
 
 
-_LOADED: dict[tuple[str, str], LarmModel] = {}
+_LOADED: dict[tuple[str, str], tuple[LarmModel, Cola | None]] = {}
 
 
-def _load_larm(checkpoint: str, device: str) -> LarmModel:
-    """LarmModel.from_checkpoint, once per (folder, device); errors become ValueError with the reason."""
+def _load_larm(checkpoint: str, device: str) -> tuple[LarmModel, Cola | None]:
+    """LarmModel.from_checkpoint and its CoLA part (None without one), once per (folder, device); errors become
+    ValueError with the reason."""
     device = resolve_device(device)
     key = (str(Path(checkpoint).resolve()), device)
     if key not in _LOADED:
@@ -159,10 +184,11 @@ def _load_larm(checkpoint: str, device: str) -> LarmModel:
         if not Path(checkpoint).is_dir():
             raise ValueError(f"--checkpoint {checkpoint}: no such checkpoint folder")
         try:
-            model, _, _ = LarmModel.from_checkpoint(checkpoint, device=device, dtype=torch.bfloat16)
+            model, parts, meta = LarmModel.from_checkpoint(checkpoint, device=device, dtype=torch.bfloat16)
+            cola = cola_from_checkpoint(parts, meta, checkpoint).to(model.device).eval() if "cola" in parts else None
         except (CheckpointError, BackboneError) as err:
             raise ValueError(f"cannot load the LARM checkpoint: {err}") from err
-        _LOADED[key] = model.prepare_inference()
+        _LOADED[key] = (model.prepare_inference(), cola)
     return _LOADED[key]
 
 

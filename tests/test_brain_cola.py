@@ -246,7 +246,7 @@ def toy_session(folder: Path, seed: int, steps: int = 12) -> None:
     from agent.recording import SessionRecorder
 
     rng = np.random.default_rng(seed)
-    with SessionRecorder(folder, {"task": "wooden_pickaxe", "seed": seed, "policy": "toy"}) as rec:
+    with SessionRecorder(folder, {"task": "wooden_sword", "seed": seed, "policy": "toy"}) as rec:
         state: dict[str, Any] = {"inventory": {}, "health": 20, "food": 20}
         rec.log_reset(f"task: toy\ninventory: empty\nseed {seed}", state=state,
                       frame=rec.add_frame(np.full((24, 24, 3), seed * 10 % 255, np.uint8)))
@@ -320,11 +320,12 @@ def test_phases_idm_bc_rl_write_checkpoints(tmp_path: Path, larm_checkpoint: Pat
     assert meta.configs["cola"]["num_codes"] == 16
     for part in base:                                        # LARM's own parts copied through unchanged
         assert all(torch.equal(t, parts[part][k]) for k, t in base[part].items()), part
+    _plays_the_cola_path(tmp_path / "bc", larm_checkpoint, tmp_path / "sessions")
     env = ToyEnv()
     rl = cola_rl.run(TrainOptions(phase="cola-rl", out=tmp_path / "rl", init=tmp_path / "bc", steps=7, device="cpu",
                              extra={"rollout": "4", "minibatch_size": "4"}), quiet, env=env)
     assert rl["env_steps"] == 7 and len(rl["updates"]) == 2 and rl["episodes_finished"] == 2 and env.resets == 3
-    assert rl["kl_ref"] >= 0 and 1 <= rl["codes_used"] <= 16
+    assert rl["kl_ref"] >= -1e-6 and 1 <= rl["codes_used"] <= 16          # a KL, up to float rounding
     _, meta = load_checkpoint(tmp_path / "rl")
     assert meta.history[-1]["phase"] == "cola-rl"
     with pytest.raises(ValueError, match="has no setting tau"):
@@ -339,6 +340,29 @@ def test_phases_idm_bc_rl_write_checkpoints(tmp_path: Path, larm_checkpoint: Pat
             quiet)
     with pytest.raises(CheckpointError, match="no CoLA part"):
         cola_bc.run(TrainOptions(phase="cola-bc", out=tmp_path / "x", init=larm_checkpoint, **common), quiet)
+
+
+def _plays_the_cola_path(cola_checkpoint: Path, plain_checkpoint: Path, sessions: Path) -> None:
+    """The live policy plays a checkpoint's CoLA path (latent policy, decoder, skill head) when it has one:
+    cola-bc taught it the toy expert's decisions, while LARM's own skill head was never trained."""
+    from brain.data.decisions import load_decisions
+    from brain.policy import LarmPolicy
+
+    decisions = load_decisions([sessions])
+
+    def agreement(policy: LarmPolicy) -> float:
+        right = 0
+        for d in decisions:
+            info = {"state": d.input.state, "recent": d.input.recent, "action_mask": d.input.mask}
+            right += policy.act({"frame": d.input.frame}, info)[0] == policy.vocab[d.skill].token
+        return right / len(decisions)
+
+    auto = LarmPolicy(str(cola_checkpoint), "wooden_sword")
+    assert auto.head == "cola" and LarmPolicy(str(cola_checkpoint), "wooden_sword", head="skill").head == "skill"
+    assert agreement(auto) >= 0.75 > agreement(LarmPolicy(str(cola_checkpoint), "wooden_sword", head="skill"))
+    with pytest.raises(ValueError, match="has no CoLA part"):
+        LarmPolicy(str(plain_checkpoint), "wooden_sword", head="cola")
+    assert LarmPolicy(str(plain_checkpoint), "wooden_sword").head == "skill"
 
 
 @pytest.mark.slow

@@ -41,11 +41,13 @@ def test_an_observation_missing_fields_is_refused_by_name() -> None:
         input_from_observation({}, {"state": state}, "wooden_sword")
 
 
-def test_the_command_line_refuses_a_bad_temperature() -> None:
+def test_the_command_line_refuses_a_bad_temperature_or_head() -> None:
     result = run_cli("eval", "--policy", "larm", "--checkpoint", "x", "--temperature", "-1")
     assert result.returncode == 2 and "--temperature must be 0" in result.stderr
     result = run_cli("eval", "--policy", "expert", "--temperature", "0.5")
     assert result.returncode == 2 and "--temperature applies to --policy larm only" in result.stderr
+    result = run_cli("play", "--policy", "expert", "--head", "cola")
+    assert result.returncode == 2 and "--head applies to --policy larm only" in result.stderr
 
 
 def test_session_metadata_notes_a_checkpoint_it_cannot_read(tmp_path: Path) -> None:

@@ -258,3 +258,15 @@ class Cola(nn.Module):
         usage = usage_regulariser(logits_q)
         return {"loss": reconstruction + self.config.usage_weight * usage, "reconstruction": reconstruction,
                 "usage": usage, "codes": index, "skill_logits": skill_logits}
+
+
+def cola_from_checkpoint(parts: Mapping[str, Mapping[str, torch.Tensor]], meta: Any, where: str) -> Cola:
+    """The Cola module stored in a checkpoint (its parts and meta); a clear error when it has none."""
+    from brain.model.checkpoint import CheckpointError
+
+    if "cola" not in parts or "cola" not in meta.configs:
+        raise CheckpointError(f"{where} has no CoLA part (phases run: {[h.get('phase') for h in meta.history]}); "
+                              f"run --phase cola-idm first")
+    cola = Cola(ColaConfig.from_dict(meta.configs["cola"]))
+    cola.load_state_dict(parts["cola"])
+    return cola

@@ -18,7 +18,7 @@ import torch
 
 from brain.data.decisions import input_key
 from brain.model.checkpoint import CheckpointError, CheckpointMeta, save_phase
-from brain.model.cola import Cola, ColaConfig, code_usage
+from brain.model.cola import Cola, ColaConfig, code_usage, cola_from_checkpoint
 from brain.model.device import resolve_device
 from brain.training.options import Progress, TrainOptions
 
@@ -60,16 +60,6 @@ def load_start(options: TrainOptions, device: str, progress: Progress) -> Start:
     for p in larm.parameters():
         p.requires_grad_(False)
     return Start(larm, parts, meta)
-
-
-def cola_from_checkpoint(parts: dict[str, dict[str, torch.Tensor]], meta: CheckpointMeta, where: str) -> Cola:
-    """The Cola module stored in a checkpoint; a clear error when the checkpoint has none."""
-    if "cola" not in parts or "cola" not in meta.configs:
-        raise CheckpointError(f"{where} has no CoLA part (phases run: {[h.get('phase') for h in meta.history]}); "
-                              f"run --phase cola-idm first")
-    cola = Cola(ColaConfig.from_dict(meta.configs["cola"]))
-    cola.load_state_dict(parts["cola"])
-    return cola
 
 
 def load_cola(options: TrainOptions, previous: str, progress: Progress) -> tuple[Start, Cola]:
