@@ -73,6 +73,8 @@ class DaggerSettings:
     """the learner's sampling temperature while it plays (0: the most likely skill)"""
     encode_batch: int = 16
     """decisions per backbone forward when computing the states"""
+    max_prompt_tokens: int = 288
+    """a fresh LARM's prompt length (the state's description is ~210 Gemma tokens, at most ~265 in the tech tree)"""
 
     def __post_init__(self) -> None:
         self.speed = check_speed(self.speed)
@@ -84,11 +86,12 @@ class DaggerSettings:
 
 # ------------------------------------------------------------------------------------------- the model
 
-def build_model(options: TrainOptions, device: str, progress: Progress) -> LarmModel:
+def build_model(options: TrainOptions, settings: DaggerSettings, device: str, progress: Progress) -> LarmModel:
     """The frozen-trunk LARM to train: --init's (which must be one), or fresh on --backbone."""
     if options.init is None:
         progress(f"a fresh frozen-trunk LARM on {options.backbone} (no --init)")
-        config = LarmConfig(backbone=options.backbone, vision=None, trunk="frozen")
+        config = LarmConfig(backbone=options.backbone, vision=None, trunk="frozen",
+                            max_prompt_tokens=settings.max_prompt_tokens)
         return LarmModel.create(config, device)
     meta = read_meta(options.init)
     trunk = (meta.configs.get("larm") or {}).get("trunk", "lora")
@@ -229,7 +232,7 @@ def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    model = build_model(options, device, progress)
+    model = build_model(options, settings, device, progress)
     cache = StateCache(model, settings.encode_batch)
     params = model.trainable_parameters(vision=False)
     optimiser = torch.optim.AdamW(params, lr=options.lr, weight_decay=0.0)
