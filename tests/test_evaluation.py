@@ -103,3 +103,37 @@ def test_the_end_kind_comes_from_the_flags_of_the_truncating_step() -> None:
     assert truncation_kind({"lost": "the bridge died", "truncated_reason": "world lost: the bridge died"}) == "world lost"
     assert truncation_kind({"stuck": True, "truncated_reason": "stuck: 40 decisions"}) == "stuck"
     assert truncation_kind({"truncated_reason": "step limit"}) == "step limit"
+
+
+def test_a_failed_skill_repeated_and_failing_the_same_way_is_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_scripted_worlds(monkeypatch, lambda seed: ScriptedWorld(seed))
+    # fly:moon fails three times in a row (two repeats), then once more after another skill (not a repeat)
+    policy = ScriptedPolicy(["fly:moon", "fly:moon", "fly:moon", "mine:oak_log", "fly:moon", "craft:oak_planks"])
+    report = run_episode(make_env(task="wooden_sword", frames=SMALL), policy, 1)
+    assert report.failed_skills == 4 and report.repeated_failures == 2
+    assert summarize([report])["repeated_failure_rate"] == pytest.approx(2 / 6, abs=1e-4)
+
+
+def test_notes_a_policy_adds_are_recorded_with_the_step(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import json
+
+    use_scripted_worlds(monkeypatch, lambda seed: ScriptedWorld(seed))
+
+    class Noting(ScriptedPolicy):
+        def act(self, obs, info):  # type: ignore[no-untyped-def]
+            action = super().act(obs, info)
+            return None if action is None else (*action, {"label": {"token": "explore", "args": {}}, "actor": "me"})
+
+    env = make_env(task="wooden_sword", frames=SMALL, record_dir=tmp_path)
+    run_episode(env, Noting(["mine:oak_log"]), 1)
+    env.close()
+    (session,) = tmp_path.iterdir()
+    step = [json.loads(line) for line in (session / "events.jsonl").read_text().splitlines()][1]
+    assert step["token"] == "mine:oak_log" and step["label"] == {"token": "explore", "args": {}} and step["actor"] == "me"
+    with pytest.raises(ValueError, match="may not replace the recorded step fields"):
+        env = make_env(task="wooden_sword", frames=SMALL, record_dir=tmp_path / "b")
+        try:
+            env.reset(seed=1)
+            env.step(("mine:oak_log", None, {"token": "x"}))
+        finally:
+            env.close()
