@@ -69,6 +69,8 @@ class DaggerSettings:
     """evaluation-range worlds the learner plays alone after each iteration (0: none)"""
     eval_seed_start: int = DAGGER_EVAL_SEED_START
     """the first of them (the same worlds every iteration)"""
+    eval_every: int = 1
+    """evaluate after every Nth iteration (and always after the last)"""
     temperature: float = 0.0
     """the learner's sampling temperature while it plays (0: the most likely skill)"""
     encode_batch: int = 16
@@ -80,25 +82,28 @@ class DaggerSettings:
         self.speed = check_speed(self.speed)
         if not 0.0 <= self.beta <= 1.0 or not 0.0 <= self.decay <= 1.0:
             raise ValueError("--set beta and decay must be in [0, 1]")
-        if self.max_steps < 1 or self.eval_seeds < 0 or self.encode_batch < 1:
-            raise ValueError("--set max_steps and encode_batch must be at least 1, eval_seeds at least 0")
+        if self.max_steps < 1 or self.eval_seeds < 0 or self.encode_batch < 1 or self.eval_every < 1:
+            raise ValueError("--set max_steps, encode_batch and eval_every must be at least 1, eval_seeds at least 0")
 
 
 # ------------------------------------------------------------------------------------------- the model
 
 def build_model(options: TrainOptions, settings: DaggerSettings, device: str, progress: Progress) -> LarmModel:
-    """The frozen-trunk LARM to train: --init's (which must be one), or fresh on --backbone."""
+    """The frozen-trunk LARM to train: --init's (which must be one), or fresh on --backbone. The backbone runs in
+    bf16, as the live policy runs it (the states it gives are what the heads will read in play); the readout
+    and the heads train in fp32."""
+    dtype = torch.bfloat16
     if options.init is None:
         progress(f"a fresh frozen-trunk LARM on {options.backbone} (no --init)")
         config = LarmConfig(backbone=options.backbone, vision=None, trunk="frozen",
                             max_prompt_tokens=settings.max_prompt_tokens)
-        return LarmModel.create(config, device)
+        return LarmModel.create(config, device, dtype=dtype)
     meta = read_meta(options.init)
     trunk = (meta.configs.get("larm") or {}).get("trunk", "lora")
     if trunk != "frozen":
         raise CheckpointError(f"--init {options.init}: a LARM with trunk {trunk!r}; dagger trains a frozen-trunk "
                               "LARM (its own checkpoints, or none)")
-    model, _, meta = LarmModel.from_checkpoint(options.init, device=device, backbone=options.backbone)
+    model, _, meta = LarmModel.from_checkpoint(options.init, device=device, dtype=dtype, backbone=options.backbone)
     progress(f"LARM from {options.init} (phases {[h.get('phase') for h in meta.history]})")
     return model
 
@@ -275,7 +280,7 @@ def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
         row = {"iteration": it + 1, "beta": beta, "labelled_decisions": len(train) + len(held),
                "train_decisions": len(train), "held_out_decisions": len(held), "fit": fit,
                "played": summarize(played), "agreement": agreement(model, cache, held, train) if held else {}}
-        if eval_seeds:
+        if eval_seeds and ((it + 1) % settings.eval_every == 0 or it + 1 == options.iterations):
             progress(f"  evaluating the learner alone on {len(eval_seeds)} evaluation worlds")
             reports = run_episodes(eval_seeds, LarmPolicies(checkpoint, settings.task),
                                    {**env_options, "record_dir": out / "eval" / f"iter_{it + 1}",
