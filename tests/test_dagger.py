@@ -17,26 +17,32 @@ def _train(*args: str, timeout: float = 60) -> tuple[int, str]:
 
 def test_dagger_refuses_what_it_cannot_learn_from(tmp_path: Path) -> None:
     from agent.recording import SessionRecorder
+    from brain.model.checkpoint import CheckpointError
     from brain.model.larm import LarmConfig, LarmModel
+    from brain.training import dagger
+    from brain.training.options import TrainOptions
 
-    out = str(tmp_path / "out")
-    code, err = _train("--phase", "bc", "--out", out, "--iterations", "2", "--backbone", "tiny-random")
+    code, err = _train("--phase", "bc", "--out", str(tmp_path / "out"), "--iterations", "2", "--backbone", "tiny-random")
     assert code == 2 and "--iterations: only --phase dagger plays worlds in a loop" in err
-    code, err = _train("--phase", "dagger", "--out", out, "--backbone", "tiny-random", "--set", "world_seed=1000000")
-    assert code == 2 and "evaluation seed" in err
-    code, err = _train("--phase", "dagger", "--out", out, "--backbone", "tiny-random", "--set", "eval_seed_start=5")
-    assert code == 2 and "evaluated on evaluation seeds" in err
+
+    def run(**fields: object) -> None:
+        options = {"phase": "dagger", "out": tmp_path / "out", "backbone": "tiny-random", **fields}
+        dagger.run(TrainOptions(**options), lambda m: None)  # type: ignore[arg-type]
+
+    with pytest.raises(ValueError, match="evaluation seed"):
+        run(extra={"world_seed": "1000000"})
+    with pytest.raises(ValueError, match="evaluated on evaluation seeds"):
+        run(extra={"eval_seed_start": "5"})
     lora = tmp_path / "lora"
     LarmModel.create(LarmConfig(backbone="tiny-random", vision=None)).save(lora, {"phase": "bc"})
-    code, err = _train("--phase", "dagger", "--out", out, "--init", str(lora))
-    assert code == 2 and "trunk 'lora'" in err and "frozen-trunk" in err
+    with pytest.raises(CheckpointError, match="trunk 'lora'.*frozen-trunk"):
+        run(init=lora)
     with SessionRecorder(tmp_path / "sessions" / "random_play", {"task": "wooden_pickaxe", "seed": 3,
                                                                  "policy": {"name": "random"}}) as rec:
         rec.log_reset("text", state={"inventory": {}})
         rec.log_step(1, "text", "explore", {"ok": True}, 0.0, state={"inventory": {}})
-    code, err = _train("--phase", "dagger", "--out", out, "--backbone", "tiny-random",
-                       "--sessions", str(tmp_path / "sessions"))
-    assert code == 2 and "random_play has no expert labels" in err and "Traceback" not in err
+    with pytest.raises(ValueError, match="random_play has no expert labels"):
+        run(sessions=[tmp_path / "sessions"])
 
 
 @pytest.mark.slow
@@ -46,7 +52,8 @@ def test_dagger_plays_labels_retrains_and_evaluates_in_real_worlds(tmp_path: Pat
     out = tmp_path / "dagger"
     code, err = _train("--phase", "dagger", "--out", str(out), "--backbone", "tiny-random", "--iterations", "2",
                        "--episodes", "1", "--steps", "5", "--batch-size", "4", "--lr", "1e-3", "--eval-fraction", "0",
-                       "--set", "max_steps=4", "--set", "eval_seeds=1", "--set", "beta=0", "--set", "world_seed=4242",
+                       "--set", "max_steps=4", "--set", "eval_seeds=1", "--set", "eval_every=2", "--set", "beta=0",
+                       "--set", "world_seed=4242",
                        timeout=600)
     assert code == 0, err[-3000:]
     rows = json.loads((out / "dagger.json").read_text())["rows"]
@@ -58,9 +65,9 @@ def test_dagger_plays_labels_retrains_and_evaluates_in_real_worlds(tmp_path: Pat
         assert steps and all(e["actor"] == actor and e["label"]["token"] for e in steps)   # every state labelled
         assert json.loads((session / "metadata.json").read_text())["seed"] == 4242 + it - 1  # training seeds
     assert rows[1]["labelled_decisions"] > rows[0]["labelled_decisions"] > 0               # the dataset grows
-    for row in rows:
-        assert row["evaluation"]["episodes"] == 1 and "wooden" in row["evaluation"]["tiers"]
-        assert row["fit"]["steps"] == 5 and row["fit"]["decisions_per_s"] > 0
+    assert "evaluation" not in rows[0]                                                    # eval_every=2
+    assert rows[1]["evaluation"]["episodes"] == 1 and "wooden" in rows[1]["evaluation"]["tiers"]
+    assert all(row["fit"]["steps"] == 5 and row["fit"]["decisions_per_s"] > 0 for row in rows)
     (evaluated,) = (out / "eval" / "iter_2").iterdir()
     assert json.loads((evaluated / "metadata.json").read_text())["seed"] == 1_500_000       # an evaluation seed
     assert (out / "dagger.png").read_bytes()[:4] == b"\x89PNG"
