@@ -5,8 +5,8 @@ DAgger (Ross, Gordon and Bagnell, 2011) with LARM's frozen trunk (brain/model/la
 
 1. play      E fresh training-range worlds, N at once (agent/rollout.py; game clock at --set speed), with the
              mixture policy (brain/policy.py MixturePolicy): the expert labels every state; with probability
-             beta_i = beta * decay^i its action is played, else the learner's (the expert alone while there is
-             no learner yet). Every episode is a recorded session (OUT/sessions/iter_I/) with its labels.
+             beta its action is played, else the learner's (beta: --set beta in the first iteration that has a
+             learner, times --set decay in each one after; the expert alone while there is no learner yet). Every episode is a recorded session (OUT/sessions/iter_I/) with its labels.
 2. gather    the new sessions' labelled decisions join the dataset (the --sessions given, and every iteration's).
 3. train     the readout and heads, from the last iteration's (or --init's), --steps steps over the whole
              dataset. The trunk is frozen, so the backbone's states of a decision are computed once and kept.
@@ -139,8 +139,9 @@ def train_heads(model: LarmModel, cache: StateCache, decisions: Sequence[Decisio
     model.train()
     started, losses = time.monotonic(), []
     params = [p for group in optimiser.param_groups for p in group["params"]]
+    pool = list(decisions)
     for step in range(1, options.steps + 1):
-        batch = rng.sample(list(decisions), min(options.batch_size, len(decisions)))
+        batch = rng.sample(pool, min(options.batch_size, len(pool)))
         hidden = cache.hidden(batch)
         out = model.decide(hidden, model.masks([d.input for d in batch]))
         target = torch.tensor([d.skill for d in batch], device=hidden.device)
@@ -254,7 +255,8 @@ def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     for it in range(options.iterations):
         started = time.monotonic()
-        beta = 1.0 if checkpoint is None else settings.beta * settings.decay ** it
+        with_learner = it if options.init is not None else it - 1   # iterations before this one that had a learner
+        beta = 1.0 if checkpoint is None else settings.beta * settings.decay ** with_learner
         seeds = [settings.world_seed + it * options.episodes + j for j in range(options.episodes)]
         progress(f"iteration {it + 1}/{options.iterations}: playing {len(seeds)} worlds (seeds {seeds[0]}..{seeds[-1]}), "
                  f"expert share {beta:.2f}")
@@ -262,7 +264,7 @@ def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
                               {**env_options, "record_dir": out / "sessions" / f"iter_{it + 1}",
                                "policy": {"name": "dagger", "checkpoint": checkpoint, "beta": beta}},
                               options.workers, options.ray_address, lambda m: progress("  " + m))
-        new = load_decisions([out / "sessions" / f"iter_{it + 1}"], with_frames=False, report=report)
+        new = _recorded(out / "sessions" / f"iter_{it + 1}", report, progress)
         dataset += new
         train = [d for d in dataset if not held_out(d.session, options.eval_fraction) and d.input.mask[d.skill]]
         held = [d for d in dataset if held_out(d.session, options.eval_fraction) and d.input.mask[d.skill]]
@@ -293,6 +295,18 @@ def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
         progress(f"  iteration {it + 1} done in {row['wall_s']:.0f} s: " + _tier_line(row))
     return {"phase": "dagger", "iterations": options.iterations, "checkpoint": str(out / "latest"), "device": device,
             "settings": asdict(settings), "rows": rows, "report": str(out / "dagger.json")}
+
+
+def _recorded(folder: Path, report: LoadReport, progress: Progress) -> list[Decision]:
+    """The labelled decisions recorded in `folder` ([] when every world of the iteration was lost early)."""
+    from agent.recording import SessionError
+    from brain.data.decisions import DatasetError
+
+    try:
+        return load_decisions([folder], with_frames=False, report=report)
+    except (SessionError, DatasetError) as err:
+        progress(f"  nothing to learn from this iteration's worlds: {err}")
+        return []
 
 
 def _tier_line(row: dict[str, Any]) -> str:
