@@ -69,6 +69,7 @@ EDIBLE = [food for food in ("cooked_beef", "cooked_porkchop", "cooked_mutton", "
           if f"eat:{food}" in token_index()]  # best first; only foods the vocabulary can say
 SURFACE_Y = 55  # at or above: on (or near) the surface
 HUNGRY = 8
+KIT_STICKS = 4  # sticks kept for two pickaxes made underground
 RETRIES = 2  # failures of one token in a row before the expert changes strategy for it
 SKIP_DECISIONS = 10  # a chore (eat, drop) that keeps failing is left alone for this many decisions
 STATION_VERBS = ("craft", "smelt", "enchant", "place")  # skills that use (and may place) a work station
@@ -154,14 +155,18 @@ class ExpertPlanner:
         has = lambda *names: (lambda s, inv: any(inv[n] for n in names) or self.done(s))  # noqa: E731
         table_near = lambda s, inv: inv["enchanting_table"] > 0 or _near(s, "enchanting_table") or self.done(s)  # noqa: E731
         stages = [
-            Stage("wooden pickaxe", has(*PICKAXE_TIERS), lambda s, inv: self.obtain("wooden_pickaxe", 1, s, inv)),
+            # No pickaxe left (worn out deep down): a stone one from the kit beats going back for wood.
+            Stage("wooden pickaxe", lambda s, inv: has(*PICKAXE_TIERS)(s, inv) or _stone_pickaxe_at_hand(s, inv),
+                  lambda s, inv: self.obtain("wooden_pickaxe", 1, s, inv)),
             Stage("stone pickaxe", has(*PICKAXE_TIERS[1:]), lambda s, inv: self.obtain("stone_pickaxe", 1, s, inv)),
         ]
         if self.enchant:
             stages.append(Stage("book", lambda s, inv: has("book")(s, inv) or table_near(s, inv),
                                 lambda s, inv: self.obtain("book", 1, s, inv)))
-        # What the deep part of the tree needs from the surface, gathered before the first descent.
-        stages.append(Stage("supplies", lambda s, inv: _y(s) < SURFACE_Y - 10 or has(*PICKAXE_TIERS[2:])(s, inv)
+        # What the deep part of the tree needs from the surface, gathered before each descent: sticks and a
+        # crafting table, so that a pickaxe worn out underground is replaced there from the cobblestone dug.
+        stages.append(Stage("supplies", lambda s, inv: _y(s) < SURFACE_Y - 10
+                            or (inv["stick"] >= KIT_STICKS and inv["crafting_table"] >= 1 and has(*PICKAXE_TIERS[2:])(s, inv))
                             or (inv["stick"] >= 12 and inv["crafting_table"] >= 2),
                             lambda s, inv: self.obtain("stick", 12, s, inv) or self.obtain("crafting_table", 2, s, inv)))
         stages += [
@@ -343,8 +348,18 @@ class ExpertPlanner:
         if memory.failures[token] < RETRIES:
             return action
         kind, message = memory.errors.get(token, ("failed", ""))
-        ladder = [a for a in self._recoveries(token, kind, message, state)
-                  if a is not None and a[0] != token and memory.failures[a[0]] < RETRIES]
+        ladder: list[Action] = []
+        for way in self._recoveries(token, kind, message, state):
+            if way is None or way[0] == token:
+                continue
+            if memory.failures[way[0]] < RETRIES:
+                ladder.append(way)
+                continue
+            # a way out that keeps failing itself (an explore boxed in): its own ways out instead
+            way_kind, way_message = memory.errors.get(way[0], ("failed", ""))
+            ladder += [a for a in self._recoveries(way[0], way_kind, way_message, state)
+                       if a is not None and a[0] not in (token, way[0]) and memory.failures[a[0]] < RETRIES
+                       and a not in ladder]
         if not ladder:  # every way out failed too: move anyhow rather than repeat the failing token
             ladder = [a for a in self._moves(state) if a[0] != token] or [action]
         rung = memory.recoveries[token] % len(ladder)
@@ -387,10 +402,9 @@ class ExpertPlanner:
         return moves
 
     def _dig_out(self, state: dict) -> list[Action]:
-        """Out of a place the bot cannot walk away from: climb to the sky, or a staircase down and away."""
-        out: list[Action] = []
-        if _y(state) < SURFACE_Y - 10:
-            out.append(("surface", {}))
+        """Out of a place the bot cannot walk away from: climb to the sky (a pit or a cave near the surface
+        too: `surface` ends at once under the open sky), or a staircase down and away."""
+        out: list[Action] = [("surface", {})]
         if _y(state) > -50 and _has_tier(Counter(state.get("inventory", {})), "wooden_pickaxe"):
             out.append((f"dig_down:{_deeper(state, 8)}", {}))
         return out
@@ -469,6 +483,12 @@ def _spare_pickaxes(state: dict) -> int:
 def _fuel_capacity(inv: Counter) -> float:
     """How many items the fuel in the inventory smelts."""
     return sum(inv[name] * per for name, per in FUEL_ITEMS.items())
+
+
+def _stone_pickaxe_at_hand(state: dict, inv: Counter) -> bool:
+    """Whether a stone pickaxe can be crafted here and now: cobblestone, sticks and a table (carried or near)."""
+    stone = inv["cobblestone"] + inv["cobbled_deepslate"]
+    return stone >= 3 and inv["stick"] >= 2 and (inv["crafting_table"] > 0 or _near(state, "crafting_table"))
 
 
 def _deeper(state: dict, at_least: int = 12) -> int:

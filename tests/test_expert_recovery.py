@@ -221,3 +221,29 @@ def test_with_a_third_of_all_skills_failing_at_random_it_still_reaches_the_encha
         tokens.append(action[0])
     assert world.enchanted.get("diamond_sword"), f"not finished in {len(tokens)} decisions; last: {tokens[-12:]}"
     assert longest <= RETRIES, f"one token failed {longest} times in a row"
+
+
+def test_a_way_out_that_keeps_failing_gives_way_to_its_own_ways_out() -> None:
+    """Held-out seed 1000180: in a pit at y 51, water out of reach and `explore` boxed in, the expert alternated
+    fill_bucket:water and explore for 40 decisions; explore's own ways out (surface, a staircase) come next."""
+    fails = {"fill_bucket": ("unreachable", "could not get a clear line to a water source within reach"),
+             "explore": ("unreachable", "could not walk anywhere from (-35, 51, 8): blocked in every direction tried")}
+    world = world_for(fails, {"inv": {"iron_pickaxe": 1, "stone_pickaxe": 2, "bucket": 1, "book": 1, "stick": 12,
+                                      "crafting_table": 2}, "y": 51})
+    tokens = [t for t, _ in decide(ExpertPlanner("diamond_sword", True), world, 12)]
+    boxed = tokens[tokens.index("explore"):]            # from the first time explore is tried (and fails)
+    assert "surface" in boxed or any(t.startswith("dig_down") for t in boxed), tokens
+
+
+def test_a_pickaxe_worn_out_underground_is_replaced_there_from_the_kit() -> None:
+    """Held-out seed 1000182: a staircase to y -54 wore out the iron and both stone pickaxes at y -26; with no
+    crafting table left, the expert asked for logs underground until the episode ended stuck."""
+    planner = ExpertPlanner("diamond_sword", enchant=True)
+    world = world_for({}, {"inv": {"cobblestone": 64, "cobbled_deepslate": 88, "stick": 6, "crafting_table": 1,
+                                   "book": 1, "bucket": 1}, "y": -26})
+    assert planner.next_action(world.state())[0] == "craft:stone_pickaxe"
+    # On the surface, an iron pickaxe and no crafting table: the kit is made before the descent.
+    surface = world_for({}, {"inv": {"iron_pickaxe": 1, "stone_pickaxe": 2, "stick": 6, "book": 1, "oak_planks": 4}})
+    tokens = [t for t, _ in decide(ExpertPlanner("diamond_sword", enchant=True), surface, 12)]
+    descent = next(i for i, t in enumerate(tokens) if t.startswith("dig_down"))
+    assert "craft:crafting_table" in tokens[:descent], tokens
