@@ -205,7 +205,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         return self.step_token(self.vocab[int(action)].token)
 
     def step_token(self, token: str, args: Mapping[str, Any] | None = None) -> Step:
-        """Run one skill token with its arguments; a token outside the vocabulary (the expert's dig_down:-54)
+        """Run one skill token with its arguments; a token outside the vocabulary (dig_down:-50, say)
         runs too, and an unknown one comes back as a failed result (info["in_vocabulary"] says which)."""
         if self.client is None:
             raise RuntimeError("call reset() before step()")

@@ -491,8 +491,10 @@ class SyncBridgeClient:
     def run_skill(self, token: str, args: Mapping[str, Any] | None = None, deadline_ms: int = DEFAULT_DEADLINE_MS,
                   on_event: Callable[[Event], Any] | None = None, skill_id: str | None = None,
                   margin_s: float = SKILL_MARGIN_S) -> SkillResult:
-        limit = deadline_ms / 1000 + margin_s + CANCEL_GRACE_S + 10
-        return self._call(self.client.run_skill(token, args, deadline_ms, on_event, skill_id, margin_s), limit)
+        # No limit of its own: the async client waits as long as the bridge's clock moves within the deadline, which
+        # on the embedded world may be longer than the deadline in real time (the clock stands still while the
+        # bot computes), and it gives up on its own when the clock stops or the bridge does not answer.
+        return self._call(self.client.run_skill(token, args, deadline_ms, on_event, skill_id, margin_s), None)
 
     def drain_events(self) -> list[Event]:
         async def drain() -> list[Event]:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from typing import Any
 
+import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from bridge.client import BridgeClient
@@ -19,8 +21,9 @@ WELCOME = {"type": "welcome", "protocol": 1, "bridge": "stand-in", "minecraft": 
            "speed": 1, "verbs": []}
 
 
-async def stand_in(result_after_s: float, tick_moves: bool) -> Any:
-    """A bridge whose skill answers after `result_after_s` of real time; its tick moves only if `tick_moves`."""
+async def stand_in(result_after_s: float, tick_moves: bool, speed: float = 1, tick_step: int = 5) -> Any:
+    """A bridge whose skill answers after `result_after_s` of real time; its tick moves (by tick_step per ping)
+    only if `tick_moves`; its welcome announces `speed`."""
     tick = 0
 
     async def handler(ws: ServerConnection) -> None:
@@ -28,9 +31,9 @@ async def stand_in(result_after_s: float, tick_moves: bool) -> Any:
         async for raw in ws:
             msg = json.loads(raw)
             if msg["type"] == "hello":
-                await ws.send(json.dumps(WELCOME))
+                await ws.send(json.dumps({**WELCOME, "speed": speed}))
             elif msg["type"] == "ping":
-                tick += 5 if tick_moves else 0
+                tick += tick_step if tick_moves else 0
                 await ws.send(json.dumps({"type": "pong", "id": msg["id"], "tick": tick}))
             elif msg["type"] == "skill":
                 await ws.send(json.dumps({"type": "event", "event": "skill_started", "id": msg["id"], "tick": 0, "data": {}}))
@@ -68,3 +71,30 @@ def test_the_client_waits_on_while_the_bridge_clock_moves_within_the_deadline() 
 def test_the_client_gives_up_when_the_bridge_clock_stops() -> None:
     result = asyncio.run(run_one(result_after_s=3.0, tick_moves=False))
     assert not result.ok and result.error.kind == "cancelled", result
+
+
+@pytest.mark.slow
+def test_the_blocking_client_waits_as_long_as_the_async_one() -> None:
+    """Seed 4244 at K = 1: a skill whose clock stood still for its path searches answered after its deadline plus
+    margins in real time; the blocking client gave up at a fixed limit (deadline + 30 s) and raised."""
+    from bridge.client import SyncBridgeClient
+
+    async def start() -> Any:  # 10 s of game time at K = 20: a first wait of 0.7 s, then 200 ticks to go
+        return await stand_in(result_after_s=26.0, tick_moves=True, speed=20, tick_step=1)
+
+    loop = asyncio.new_event_loop()
+    server = loop.run_until_complete(start())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.sockets[0].getsockname()[1]
+        client = SyncBridgeClient.connect(f"ws://127.0.0.1:{port}", "t" * 16, FrameSettings(fps=0, width=32, height=24))
+        try:
+            result = client.run_skill("explore", deadline_ms=10_000, margin_s=0.2)  # the fixed limit was 25.2 s
+        finally:
+            client.close()
+    finally:
+        loop.call_soon_threadsafe(server.close)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+    assert result.ok, result
