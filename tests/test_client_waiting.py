@@ -79,8 +79,8 @@ def test_the_blocking_client_waits_as_long_as_the_async_one() -> None:
     margins in real time; the blocking client gave up at a fixed limit (deadline + 30 s) and raised."""
     from bridge.client import SyncBridgeClient
 
-    async def start() -> Any:  # 10 s of game time at K = 20: a first wait of 0.7 s, then 200 ticks to go
-        return await stand_in(result_after_s=26.0, tick_moves=True, speed=20, tick_step=1)
+    async def start() -> Any:  # 4 s of game time at K = 20: a first wait of 0.5 s, then 80 ticks, a ping each 0.3 s
+        return await stand_in(result_after_s=19.6, tick_moves=True, speed=20, tick_step=1)
 
     loop = asyncio.new_event_loop()
     server = loop.run_until_complete(start())
@@ -90,7 +90,7 @@ def test_the_blocking_client_waits_as_long_as_the_async_one() -> None:
         port = server.sockets[0].getsockname()[1]
         client = SyncBridgeClient.connect(f"ws://127.0.0.1:{port}", "t" * 16, FrameSettings(fps=0, width=32, height=24))
         try:
-            result = client.run_skill("explore", deadline_ms=10_000, margin_s=0.2)  # the fixed limit was 25.2 s
+            result = client.run_skill("explore", deadline_ms=4_000, margin_s=0.3)  # the fixed limit was 19.3 s
         finally:
             client.close()
     finally:
