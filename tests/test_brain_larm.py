@@ -250,7 +250,7 @@ def test_the_frozen_trunk_learns_the_toy_expert_from_states_computed_once(toy_se
     with torch.no_grad():
         assert torch.allclose(cache.hidden(held[:3]), model.encode([d.input for d in held[:3]]), atol=2e-2)
     before = agreement(model, cache, held, train)
-    options = TrainOptions(phase="dagger", out=tmp_path, steps=150, batch_size=16, lr=3e-3, log_every=1000)
+    options = TrainOptions(phase="dagger", out=tmp_path, steps=80, batch_size=16, lr=3e-3, log_every=1000)
     optimiser = torch.optim.AdamW(model.trainable_parameters(vision=False), lr=options.lr)
     fit = train_heads(model, cache, train, options, optimiser, random.Random(0), lambda m: None)
     after = agreement(model, cache, held, train)
