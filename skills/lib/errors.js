@@ -18,4 +18,16 @@ class SkillInputError extends Error {
   }
 }
 
-module.exports = { SkillError, SkillInputError }
+/**
+ * What a skill throws when a mineflayer call fails: mineflayer's own refusal (an Error with a sentence) as a
+ * 'failed' SkillError naming `what`; a JavaScript exception from inside the client (TypeError and the like: a
+ * bug, its text meaningless to the agent) as itself, which the runner reports as 'internal' with its stack in
+ * the bridge's log.
+ */
+function clientFailure (what, err) {
+  if (err instanceof SkillError) return err
+  if (err instanceof TypeError || err instanceof ReferenceError || err instanceof RangeError || err instanceof SyntaxError) return err
+  return new SkillError('failed', `${what} failed: ${err?.message ?? err}`)
+}
+
+module.exports = { SkillError, SkillInputError, clientFailure }

@@ -1,7 +1,7 @@
 'use strict'
 // Station windows (furnace, enchanting table) opened and worked without leaking them: every open and every
 // click ends on abort or after a timeout, and a finished window is closed once the server applied the clicks.
-const { SkillError } = require('./errors')
+const { SkillError, clientFailure } = require('./errors')
 const { abortable } = require('./cancel')
 const { syncInventory } = require('./stations')
 
@@ -36,8 +36,7 @@ async function windowStep (ctx, promise, what) {
     return await abortable(ctx.signal, withTimeout(promise, 10000, `${what} timed out`))
   } catch (err) {
     if (ctx.signal.aborted) throw ctx.signal.reason
-    if (err instanceof SkillError) throw err
-    throw new SkillError('failed', `${what} failed: ${err.message}`)
+    throw clientFailure(what, err)
   }
 }
 

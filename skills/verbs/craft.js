@@ -2,7 +2,7 @@
 // craft:<item>: craft from the inventory, in the 2x2 grid when the recipe fits, otherwise at a crafting table
 // (a nearby one, or one placed from the inventory). args.count is the number of ITEMS wanted; it is rounded
 // up to whole crafts (craft:stick count 8 = two crafts of 4 sticks; count 1 still makes 4).
-const { SkillError } = require('../lib/errors')
+const { SkillError, clientFailure } = require('../lib/errors')
 const { abortable, throwIfAborted, sleep } = require('../lib/cancel')
 const { inventoryCounts, count } = require('../lib/inventory')
 const { ensureStation, syncInventory } = require('../lib/stations')
@@ -71,7 +71,7 @@ async function craftItem (ctx, target, { count: wanted }) {
     })
   } catch (err) {
     if (signal.aborted) throw signal.reason
-    throw new SkillError('failed', `crafting ${target} failed: ${err.message}`)
+    throw clientFailure(`crafting ${target}`, err)
   }
   // the last clicks may still be in flight: a resync answers after the server has applied them
   if (!table) await syncInventory(ctx)

@@ -1,6 +1,6 @@
 'use strict'
 // eat:<food>: eat a food from the inventory when hungry, and wait for the server's food update.
-const { SkillError } = require('../lib/errors')
+const { SkillError, clientFailure } = require('../lib/errors')
 const { sleep, abortable } = require('../lib/cancel')
 
 async function eat (ctx, target) {
@@ -10,12 +10,15 @@ async function eat (ctx, target) {
   if (bot.food >= 20) throw new SkillError('failed', `not hungry: food is full (${bot.food}/20), ${target} cannot be eaten now`)
   const foodBefore = bot.food
   if (bot.heldItem?.type !== item.type) await abortable(signal, bot.equip(item, 'hand'))
+  // the held slot can lag the equip; consuming with an empty hand throws inside mineflayer
+  for (const t = Date.now(); bot.heldItem?.type !== item.type && Date.now() - t < 1000;) await sleep(signal, 50)
+  if (bot.heldItem?.type !== item.type) throw new SkillError('failed', `could not take ${target} in hand to eat it`)
   ctx.progress(`eating ${target} (food ${foodBefore}/20)`)
   try {
     await abortable(signal, bot.consume(), () => { try { bot.deactivateItem() } catch {} })
   } catch (err) {
     if (signal.aborted) throw signal.reason
-    throw new SkillError('failed', `eating ${target} did not finish: ${err.message}`)
+    throw clientFailure(`eating ${target}`, err)
   }
   const start = Date.now() // the food update can come just after the item is used up
   while (bot.food === foodBefore && Date.now() - start < 1000) await sleep(signal, 50)
