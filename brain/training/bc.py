@@ -155,6 +155,15 @@ def evaluate(model: Any, decisions: Sequence[Decision], batch_size: int, train_c
             "argument_accuracy": round(argument_right / argued, 4) if argued else None, "argued": argued}
 
 
+def argument_loss(model: Any, hidden: torch.Tensor, batch: Sequence[Decision]) -> torch.Tensor | None:
+    """The argument head's cross-entropy against the recorded arguments (given the recorded skills); None when
+    no decision of the batch has one or the model has no argument head (bc and dagger train with it)."""
+    rows, logits = _argument_rows(model, hidden, batch)
+    if not rows:
+        return None
+    return F.cross_entropy(logits, torch.tensor([batch[i].argument for i in rows], device=logits.device))
+
+
 def _argument_rows(model: Any, hidden: torch.Tensor, batch: Sequence[Decision]) -> tuple[list[int], torch.Tensor]:
     """The rows of `batch` with an argument to learn, and the argument head's logits for them (given the
     recorded skill); ([], empty) when there are none or the model has no argument head."""
@@ -216,10 +225,9 @@ def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
         ce = F.cross_entropy(out.logits, target)
         value_target = torch.tensor([returns[id(d)] for d in batch], device=out.value.device)
         loss = ce + value_coef * F.smooth_l1_loss(out.value, value_target)
-        rows, arg_logits = _argument_rows(model, out.hidden, batch)
-        if rows:
-            wanted = torch.tensor([batch[i].argument for i in rows], device=arg_logits.device)
-            loss = loss + F.cross_entropy(arg_logits, wanted)
+        arguments = argument_loss(model, out.hidden, batch)
+        if arguments is not None:
+            loss = loss + arguments
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -266,4 +274,4 @@ def _save(model: Any, options: TrainOptions, init_parts: dict[str, dict[str, tor
     return model.save(options.out, entry, extra_parts=keep, extra_configs=configs)
 
 
-__all__ = ["BcSettings", "build_model", "evaluate", "run"]
+__all__ = ["BcSettings", "argument_loss", "build_model", "evaluate", "run"]

@@ -42,6 +42,7 @@ from brain.model.checkpoint import CheckpointError, read_meta
 from brain.model.device import resolve_device
 from brain.model.larm import LarmConfig, LarmModel
 from brain.policy import LarmPolicies, MixturePolicies
+from brain.training.bc import argument_loss
 from brain.training.options import Progress, TrainOptions, parse_settings
 from world.embedded_server import check_speed
 
@@ -147,11 +148,9 @@ def train_heads(model: LarmModel, cache: StateCache, decisions: Sequence[Decisio
         out = model.decide(hidden, model.masks([d.input for d in batch]))
         target = torch.tensor([d.skill for d in batch], device=hidden.device)
         loss = F.cross_entropy(out.logits, target)
-        rows = [i for i, d in enumerate(batch) if d.argument is not None]
-        if rows and model.heads.argument is not None:
-            index = torch.tensor(rows, device=hidden.device)
-            arg_logits = model.argument_logits(hidden[index], target[index])
-            loss = loss + F.cross_entropy(arg_logits, torch.tensor([batch[i].argument for i in rows], device=hidden.device))
+        arguments = argument_loss(model, hidden, batch)
+        if arguments is not None:
+            loss = loss + arguments
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
