@@ -8,20 +8,30 @@ const { escape, trapped } = require('./escape')
 // A digging cost (pathfinder's default is 1) that makes a search walk around hills and through caves
 // rather than tunnel; it still digs when there is no other way.
 const WALK_AROUND_DIG_COST = 6
+// A walk in which the bot, neither digging nor building, stays within STUCK_RADIUS blocks for STUCK_MS of game
+// time is given up as unreachable: mineflayer-pathfinder can wait forever with its goal set and no path (a
+// path that ended short of the goal is not planned again) or plan the same path again each 3.5 s it makes no
+// progress (seen in mine:oak_log on seed 11, the bot pressed against a step it did not jump, under load).
+const STUCK_MS = 10000
+const STUCK_RADIUS = 1
+const STUCK_POLL_MS = 500
 
 /**
  * Walk to a pathfinder goal with bounded search. Throws SkillError('unreachable') when no path is found
  * within the bounds, and stops the pathfinder when the skill is aborted. A bot in lava or in a block gets
- * out first (skills/lib/escape.js): no path starts there.
+ * out first (skills/lib/escape.js): no path starts there. A walk that makes no progress for `stuckMs` of game
+ * time is unreachable too.
  */
-async function goto (ctx, goal) {
+async function goto (ctx, goal, { stuckMs = STUCK_MS } = {}) {
   const { bot, signal } = ctx
   throwIfAborted(signal)
   if (trapped(bot)) await escape(ctx)
+  const stuck = stuckWatch(bot, stuckMs)
   try {
-    await abortable(signal, bot.pathfinder.goto(goal), () => stopMotion(bot))
+    await abortable(signal, Promise.race([bot.pathfinder.goto(goal), stuck.promise]), () => stopMotion(bot))
   } catch (err) {
     if (signal.aborted) throw signal.reason
+    if (err instanceof SkillError) { stopMotion(bot); throw err }
     const name = err?.name || ''
     if (/NoPath|Timeout|GoalChanged|PathStopped/i.test(name + ' ' + err?.message)) {
       throw new SkillError('unreachable', `no path to the goal within the search bounds (${err.message})`)
@@ -29,7 +39,30 @@ async function goto (ctx, goal) {
     // the pathfinder stops its own digging when it plans anew (a block moved, the path changed)
     if (/Digging aborted/i.test(err?.message)) throw new SkillError('unreachable', 'the walk was cut short: its digging was interrupted')
     throw err
+  } finally {
+    stuck.stop()
   }
+}
+
+/** A promise that rejects (unreachable) once the bot has made no progress for `stuckMs`; stop() ends the watch. */
+function stuckWatch (bot, stuckMs) {
+  let from = bot.entity.position.clone()
+  let still = 0
+  let timer = null
+  const promise = new Promise((resolve, reject) => {
+    timer = setInterval(() => {
+      const here = bot.entity.position
+      const working = bot.pathfinder.isMining?.() || bot.pathfinder.isBuilding?.()
+      if (working || here.distanceTo(from) > STUCK_RADIUS) { from = here.clone(); still = 0; return }
+      still += STUCK_POLL_MS
+      if (still >= stuckMs) {
+        clearInterval(timer)
+        reject(new SkillError('unreachable', `the walk got stuck at ${here.x.toFixed(1)} ${here.y.toFixed(1)} ${here.z.toFixed(1)}: no progress in ${stuckMs / 1000} s`))
+      }
+    }, STUCK_POLL_MS)
+  })
+  promise.catch(() => {}) // rejected only while raced against the walk
+  return { promise, stop: () => clearInterval(timer) }
 }
 
 module.exports = { goals, Movements, goto, WALK_AROUND_DIG_COST }

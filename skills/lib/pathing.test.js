@@ -26,3 +26,43 @@ for (const [what, err] of [
     await assert.rejects(goto(ctx, new goals.GoalY(70)), e => e instanceof SkillError && e.kind === 'unreachable')
   })
 }
+
+// A bot whose walk never ends; `move(bot)` runs every 100 ms meanwhile.
+function botWhoseWalkHangs (move = () => {}, mining = false) {
+  let stopped = false
+  const bot = {
+    entity: { position: new Vec3(0.5, 64, 0.5) },
+    blockAt: () => ({ name: 'air', boundingBox: 'empty', shapes: [] }),
+    clearControlStates () {},
+    pathfinder: {
+      goto: () => new Promise(() => {}),
+      isMining: () => mining,
+      stop () { stopped = true },
+      setGoal () {}
+    }
+  }
+  const timer = setInterval(() => move(bot), 100)
+  return { bot, stopped: () => stopped, done: () => clearInterval(timer) }
+}
+
+test('goto: a walk in which the bot stands still is unreachable (seed 11, mine:oak_log hung for its whole deadline)', { timeout: 5000 }, async () => {
+  const { bot, stopped, done } = botWhoseWalkHangs()
+  const ctx = { bot, signal: new AbortController().signal }
+  await assert.rejects(goto(ctx, new goals.GoalY(70), { stuckMs: 1000 }), e => e instanceof SkillError && e.kind === 'unreachable' && /stuck/.test(e.message))
+  done()
+  assert.ok(stopped(), 'the pathfinder is stopped')
+})
+
+for (const [what, move, mining] of [
+  ['a bot that keeps moving', bot => { bot.entity.position = bot.entity.position.offset(0.5, 0, 0) }, false],
+  ['a bot that digs its way', () => {}, true]
+]) {
+  test(`goto: ${what} is not stuck`, async () => {
+    const { bot, done } = botWhoseWalkHangs(move, mining)
+    const controller = new AbortController()
+    const walk = goto({ bot, signal: controller.signal }, new goals.GoalY(70), { stuckMs: 1000 })
+    setTimeout(() => controller.abort(new Error('cancelled')), 2500)
+    await assert.rejects(walk, /cancelled/)
+    done()
+  })
+}
