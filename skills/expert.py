@@ -13,6 +13,7 @@ failing decision is never repeated more than RETRIES times in a row.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -88,6 +89,7 @@ class ExpertMemory:
     errors: dict[str, tuple[str, str]] = field(default_factory=dict)  # last error (kind, message) per token
     recoveries: Counter = field(default_factory=Counter)  # changes of strategy per token since it last worked
     failed_at: dict[str, int] = field(default_factory=dict)  # decision number of each token's last failure
+    drops: dict[str, tuple[int, tuple[float, float, float]]] = field(default_factory=dict)  # item: (decision, where)
     decisions: int = 0
     explored: int = 0
 
@@ -117,7 +119,8 @@ class ExpertPlanner:
         inv = Counter(state.get("inventory", {}))
         junk = max(JUNK, key=lambda name: inv[name])
         # digging piles up stone: free the slots before the inventory fills
-        if inv[junk] > 3 * 64 and not self._skipping(f"drop:{junk}"):
+        if inv[junk] > 3 * 64 and not self._skipping(f"drop:{junk}") and not self._came_back(junk, state):
+            self.memory.drops[junk] = (self.memory.decisions, _xyz(state))
             return (f"drop:{junk}", {"keep": 64})
         if state.get("food", 20) <= HUNGRY:
             food = next((f for f in EDIBLE if inv[f] and not self._skipping(f"eat:{f}")), None)
@@ -336,6 +339,20 @@ class ExpertPlanner:
         m = self.memory
         return m.failures[token] >= RETRIES and m.decisions - m.failed_at.get(token, 0) < SKIP_DECISIONS
 
+    def _came_back(self, item: str, state: dict) -> bool:
+        """Whether `item`, dropped here within the last two decisions, is back in the inventory: a bot boxed in
+        picks its own drop up again (held-out seed 1 000 219 dropped the same cobblestone every other decision).
+        The drop then counts as failed and rests like any failing chore."""
+        m, token = self.memory, f"drop:{item}"
+        decision, where = m.drops.get(item, (-99, (0.0, 0.0, 0.0)))
+        if m.decisions - decision > 2 or math.dist(where, _xyz(state)) > 3:
+            return False
+        del m.drops[item]
+        m.failures[token] = RETRIES
+        m.failed_at[token] = m.decisions
+        m.errors[token] = ("failed", f"the {item} dropped came back into the inventory")
+        return True
+
     def _unstick(self, action: Action, state: dict) -> Action:
         """`action`, or, when its token failed RETRIES times in a row, the next rung of its recovery ladder.
 
@@ -405,8 +422,10 @@ class ExpertPlanner:
         """Out of a place the bot cannot walk away from: climb to the sky (a pit or a cave near the surface
         too: `surface` ends at once under the open sky), or a staircase down and away."""
         out: list[Action] = [("surface", {})]
-        if _y(state) > -50 and _has_tier(Counter(state.get("inventory", {})), "wooden_pickaxe"):
-            out.append((f"dig_down:{_deeper(state, 8)}", {}))
+        # near the bottom a staircase to the last dig levels still leads away (held-out seed 1 000 219, boxed in at y -53)
+        deeper = _deeper(state, 8 if _y(state) > -50 else 3)
+        if deeper <= _y(state) - 3 and _has_tier(Counter(state.get("inventory", {})), "wooden_pickaxe"):
+            out.append((f"dig_down:{deeper}", {}))
         return out
 
     def _search_elsewhere(self, verb: str, target: str, state: dict) -> list[Action]:
@@ -465,6 +484,11 @@ class Stage:
 
 def _y(state: dict) -> float:
     return float(state.get("position", {}).get("y", 64))
+
+
+def _xyz(state: dict) -> tuple[float, float, float]:
+    p = state.get("position", {})
+    return (float(p.get("x", 0)), float(p.get("y", 64)), float(p.get("z", 0)))
 
 
 def _count(state: dict, block: str) -> int:

@@ -27,11 +27,12 @@ def _mechanics() -> list[str]:
 
 
 MECHANICS = _mechanics()
-# With pytest-xdist, every test of this module runs on one worker, so the shared run happens once.
+# With pytest-xdist, every test of this module runs on one worker; the run is session-scoped because that worker
+# may interleave other modules' tests with these, which would tear a module-scoped run down and start it again.
 pytestmark = [pytest.mark.xdist_group("check_world"), pytest.mark.slow]  # starts servers: minutes
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def run() -> dict[str, Any]:
     result = run_cli("check-world", "--json", "--seed", str(SEED), "--recipes", str(RECIPE_SAMPLE), timeout=RUN_TIMEOUT_S)
     assert result.stdout.strip(), f"check-world printed no report (exit {result.returncode}):\n{result.stderr[-3000:]}"

@@ -247,3 +247,48 @@ def test_a_pickaxe_worn_out_underground_is_replaced_there_from_the_kit() -> None
     tokens = [t for t, _ in decide(ExpertPlanner("diamond_sword", enchant=True), surface, 12)]
     descent = next(i for i, t in enumerate(tokens) if t.startswith("dig_down"))
     assert "craft:crafting_table" in tokens[:descent], tokens
+
+
+class BoxedInWorld(FailingWorld):
+    """The paper world where dropped items come straight back (the bot cannot walk away from them)."""
+
+    def run(self, token: str, args: dict[str, int]) -> dict[str, Any]:
+        if token.startswith("drop:"):
+            return {"ok": True, "error": None, "detail": {"dropped": self.inv[token[5:]] - 64, "kept": 64}}
+        return super().run(token, args)
+
+
+def test_a_drop_that_is_picked_up_again_rests_instead_of_repeating() -> None:
+    """Held-out seed 1 000 219: boxed in at y -53, the bot dropped 246 cobblestone, picked them up again and
+    dropped them again every other decision (310 -> 64 -> 310)."""
+    fails = {"explore": ("unreachable", "could not walk anywhere from (3, -53, 8): blocked in every direction tried"),
+             "surface": ("unreachable", "no way up from y -53")}
+    world = BoxedInWorld(fails)
+    world.inv.update({"iron_pickaxe": 1, "stone_pickaxe": 2, "stick": 6, "crafting_table": 1, "book": 1,
+                      "water_bucket": 1, "cobblestone": 310})
+    world.y = -53.0
+    tokens = [t for t, _ in decide(ExpertPlanner("diamond_sword", True), world, 14)]
+    drops = [i for i, t in enumerate(tokens) if t == "drop:cobblestone"]
+    assert drops and all(b - a > 10 for a, b in zip(drops, drops[1:])), tokens   # it rests, like a failing chore
+
+
+def test_a_drop_left_behind_on_the_way_is_not_taken_for_one_that_came_back() -> None:
+    planner = ExpertPlanner("diamond_sword", enchant=True)
+    world = world_for({}, {"inv": {"iron_pickaxe": 1, "stone_pickaxe": 2, "stick": 6, "crafting_table": 1, "book": 1,
+                                   "water_bucket": 1, "cobblestone": 310}, "y": 20})
+    state = world.state()
+    assert planner.next_action(state)[0] == "drop:cobblestone"
+    planner.record("drop:cobblestone", {"ok": True, "error": None})
+    far = {**state, "position": {"x": 0, "y": -16, "z": 30}}   # a staircase dug 250 blocks since
+    assert planner.next_action(far)[0] == "drop:cobblestone"
+
+
+def test_boxed_in_near_the_bottom_a_staircase_to_the_last_level_leads_away() -> None:
+    """Held-out seed 1 000 219: at y -53 the expert offered only `surface` as a way out (no staircase below y -50)."""
+    fails = {"explore": ("unreachable", "could not walk anywhere from (3, -53, 8): blocked in every direction tried"),
+             "surface": ("unreachable", "no way up from y -53"),
+             "mine": ("not_found", "no diamond_ore within 48 blocks")}
+    world = world_for(fails, {"inv": {"iron_pickaxe": 1, "stone_pickaxe": 2, "stick": 6, "crafting_table": 1,
+                                      "book": 1, "water_bucket": 1}, "y": -53})
+    tokens = [t for t, _ in decide(ExpertPlanner("diamond_sword", True), world, 12)]
+    assert "dig_down:-58" in tokens, tokens
