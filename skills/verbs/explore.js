@@ -8,7 +8,7 @@ const { Vec3 } = require('vec3')
 
 const LEG = 16 // blocks per path search: short legs keep every search small
 const HEADINGS = 16
-const MAX_HEADINGS_TRIED = 3
+const MAX_HEADINGS_TRIED = 3 // new headings tried, farthest from the places explored first
 const MAX_VISITED = 64
 const COMPASS = ['east', 'south-east', 'south', 'south-west', 'west', 'north-west', 'north', 'north-east']
 
@@ -141,18 +141,23 @@ async function exploreWith (ctx, _target, { distance }) {
   const state = exploreState(bot)
   const start = bot.entity.position.clone()
   remember(state, start)
-  let best = 0
-  let tried = 0
-  for (const { a } of rankHeadings(state, start, distance)) {
-    if (tried++ >= MAX_HEADINGS_TRIED) break
+  const headings = rankHeadings(state, start, distance)
+  for (const { a } of headings.slice(0, MAX_HEADINGS_TRIED)) {
     ctx.progress(`exploring ${compass(a)}`)
     await walkHeading(ctx, start, a, distance)
-    best = flatDistance(bot.entity.position, start)
     remember(state, bot.entity.position)
-    if (best >= Math.min(16, distance / 2)) break
+    if (flatDistance(bot.entity.position, start) >= Math.min(16, distance / 2)) break
+  }
+  // Nowhere new to go: any way out, the way the bot came last (seen: a bridge it built over a lava lake at
+  // y -56, which the new headings all led away from).
+  for (const { a } of flatDistance(bot.entity.position, start) < 4 ? headings.slice(MAX_HEADINGS_TRIED) : []) {
+    ctx.progress(`exploring ${compass(a)}: nowhere new to go, any way out`)
+    await walkHeading(ctx, start, a, Math.min(distance, LEG))
+    remember(state, bot.entity.position)
+    if (flatDistance(bot.entity.position, start) >= 4) break
   }
   await leaveWater(ctx)
-  best = flatDistance(bot.entity.position, start)
+  const best = flatDistance(bot.entity.position, start)
   const end = bot.entity.position
   if (best < 4) throw new SkillError('unreachable', `could not walk anywhere from ${start.floored()}: blocked in every direction tried`)
   const heading = Math.atan2(end.z - start.z, end.x - start.x)
@@ -172,5 +177,6 @@ module.exports = {
   args: { distance: { type: 'integer', min: 16, max: 128, default: 48 } },
   validTarget: () => true,
   deadlineMs: 180000, // up to three headings of up to 128 blocks
-  run: explore
+  run: explore,
+  visitedPlaces: bot => exploreState(bot).visited // where explore has been (tests set a history with it)
 }

@@ -4,6 +4,8 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { worldTest, offlineRegistry, run, assertStopped, parseSkill } = require('../lib/test_world')
+const explore = require('./explore')
+const { visitedPlaces } = explore
 const { SkillInputError } = require('../lib/errors')
 
 const SEED = Number(process.env.SKILL_TEST_SEED || 3)
@@ -38,4 +40,38 @@ worldTest('explore in the survival world', { timeout: 240000, seed: SEED, userna
     assert.equal(r.error?.kind, 'deadline', JSON.stringify(r.error))
     await assertStopped(bot)
   })
+})
+
+test('explore with nowhere new to go takes the way it came', async () => {
+  // Held-out seed 1 000 230: a bridge the bot had built over a lava lake at y -56 led east; from its end every
+  // new heading was lava, and explore failed 30 times in a row without trying the way back west. A stand-in
+  // bot whose pathfinder finds a path only back west, where it explored before.
+  const { Vec3 } = require('vec3')
+  const registry = offlineRegistry()
+  const bot = {
+    registry,
+    entity: { position: new Vec3(0.5, -56, 0.5), isInWater: false },
+    blockAt: () => ({ name: 'air', boundingBox: 'empty', shapes: [] }),
+    clearControlStates () {},
+    pathfinder: {
+      movements: null,
+      setMovements () {},
+      goto: async goal => {
+        const { x, z } = bot.entity.position
+        const west = goal.x < x - 3 && Math.abs(goal.z - z) < (x - goal.x) * 0.45 // within 25 degrees of due west
+        if (!west) throw Object.assign(new Error('No path to the goal!'), { name: 'NoPath' })
+        bot.entity.position = new Vec3(goal.x, -56, goal.z)
+      },
+      isMining: () => false,
+      stop () {},
+      setGoal () {}
+    }
+  }
+  for (let k = 1; k <= 4; k++) visitedPlaces(bot).push(new Vec3(-8 * k, 0, 0)) // where it came from
+  const progress = []
+  const ctx = { bot, registry, signal: new AbortController().signal, progress: m => progress.push(m), log () {} }
+  const r = await explore.run(ctx, null, { distance: 32 })
+  assert.ok(bot.entity.position.x <= -4, `went west: ${bot.entity.position}`)
+  assert.ok(r.moved >= 4 && /west/.test(r.direction), JSON.stringify(r))
+  assert.ok(progress.some(m => /nowhere new to go/.test(m)), progress.join(' | '))
 })
