@@ -6,7 +6,7 @@
     python run_agent.py check-world [--json] [--seed N] [--recipes all|N]
     python run_agent.py replay SESSION_DIR [--video OUT.mp4] [--json]
     python run_agent.py bench bridge [--json] [--seed N] [--server HOST:PORT]
-    python run_agent.py bench latency [--json] [--backbone SPEC] [--checkpoint DIR] [--device cpu|cuda|auto] [--decisions N]
+    python run_agent.py bench latency [--json] [--backbone SPEC] [--checkpoint DIR] [--device cpu|cuda|auto] [--dtype auto|bf16|fp32 ...] [--decisions N]
     python run_agent.py train --phase {pretrain,vision,bc,dagger,cola-idm,cola-bc,cola-rl} --out DIR [--init DIR] [--sessions DIR ...]
 """
 from __future__ import annotations
@@ -127,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--backbone", default=DEFAULT_BACKBONE,
                        help="latency: backbone spec (gemma-3-270m, tiny-random or a HF folder; default gemma-3-270m)")
     bench.add_argument("--checkpoint", metavar="DIR", help="latency: a LARM checkpoint (default: untrained heads)")
+    bench.add_argument("--dtype", action="append", choices=["auto", "bf16", "fp32"], default=None,
+                       help="latency: the backbone's precision, repeatable to compare in one run (default auto: "
+                            "what the live policy uses, fp32 on a CPU and bf16 on CUDA)")
     bench.add_argument("--device", default="auto", choices=["cpu", "cuda", "auto"],
                        help="latency: where to run (auto: the CPU, and CUDA too when present)")
     bench.add_argument("--decisions", type=int, default=None,
@@ -306,7 +309,7 @@ def _bench_latency(args: argparse.Namespace) -> int:
     try:
         reports = latency(args.backbone, args.checkpoint, args.device, args.decisions, sessions,
                           progress=lambda m: print(f"[latency] {m}", file=sys.stderr, flush=True),
-                          strict_sessions=bool(args.sessions))
+                          strict_sessions=bool(args.sessions), dtypes=args.dtype or ["auto"])
     except (ValueError, SessionError, CheckpointError, BackboneError) as err:
         print(f"run_agent.py bench latency: error: {str(err).splitlines()[0]}", file=sys.stderr)
         return 2

@@ -17,7 +17,7 @@ import torch
 from agent.tasks import Task, get_task, task_description
 from brain.model.backbone import BackboneError
 from brain.model.checkpoint import CheckpointError, read_meta
-from brain.model.device import resolve_device
+from brain.model.device import compute_dtype, resolve_device
 from brain.model.inputs import DecisionInput
 from brain.model.cola import Cola, cola_from_checkpoint
 from brain.model.larm import LarmModel
@@ -60,7 +60,8 @@ class LarmPolicy:
     that. head "auto": cola when the checkpoint has a CoLA part, else skill; `self.head` says which.
 
     The checkpoint is loaded once per process and shared (eval builds one policy per seed). On the CPU the
-    backbone runs in bf16 with LoRA merged into its weights (brain.evaluation.latency measures exactly this path).
+    backbone runs in fp32 (bf16 on CUDA: brain.model.device.compute_dtype) with LoRA merged into its weights
+    (brain.evaluation.latency measures exactly this path).
     """
 
     name = "larm"
@@ -184,7 +185,7 @@ def _load_larm(checkpoint: str, device: str) -> tuple[LarmModel, Cola | None]:
         if not Path(checkpoint).is_dir():
             raise ValueError(f"--checkpoint {checkpoint}: no such checkpoint folder")
         try:
-            model, parts, meta = LarmModel.from_checkpoint(checkpoint, device=device, dtype=torch.bfloat16)
+            model, parts, meta = LarmModel.from_checkpoint(checkpoint, device=device, dtype=compute_dtype(device))
             cola = cola_from_checkpoint(parts, meta, checkpoint).to(model.device).eval() if "cola" in parts else None
         except (CheckpointError, BackboneError) as err:
             raise ValueError(f"cannot load the LARM checkpoint: {err}") from err

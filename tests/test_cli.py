@@ -81,11 +81,13 @@ def test_train_bc_then_bench_latency_on_its_checkpoint(tmp_path) -> None:
     assert report["phase"] == "bc" and report["held_out_decisions"] == 6 and (out / "meta.json").is_file()
     assert "[train bc] step 3/3" in result.stderr
     result = run_cli("bench", "latency", "--checkpoint", str(out), "--device", "cpu", "--decisions", "4",
-                     "--sessions", str(sessions), "--json")
+                     "--sessions", str(sessions), "--dtype", "auto", "--dtype", "bf16", "--json")
     assert result.returncode == 0, result.stderr
-    (cpu,) = json.loads(result.stdout)["latency"]
-    assert cpu["device"] == "cpu" and cpu["decisions"] == 4 and cpu["backbone"] == "tiny-random"
-    assert 0 < cpu["p50_ms"] <= cpu["p99_ms"] and cpu["peak_memory_mb"] > 0
+    live, bf16 = json.loads(result.stdout)["latency"]   # the live policy's precision on a CPU, then bf16 beside it
+    assert (live["dtype"], bf16["dtype"]) == ("float32", "bfloat16")
+    for cpu in (live, bf16):
+        assert cpu["device"] == "cpu" and cpu["decisions"] == 4 and cpu["backbone"] == "tiny-random"
+        assert 0 < cpu["p50_ms"] <= cpu["p99_ms"] and cpu["peak_memory_mb"] > 0
 
 
 def test_ctrl_c_ends_with_one_line_and_exit_130(monkeypatch: pytest.MonkeyPatch,

@@ -1,7 +1,7 @@
 """`run_agent.py bench latency`: LARM's decision latency (p50, p99) and peak memory, on CPU and on CUDA.
 
 One decision = what the live policy does per step: build the prompt, run the vision encoder, one backbone
-forward (LoRA merged, bf16), the skill head, the mask, the argmax. Inputs are real recorded observations
+forward (LoRA merged; fp32 on a CPU and bf16 on CUDA unless --dtype says otherwise), the skill head, the mask, the argmax. Inputs are real recorded observations
 (frames included) from the sessions given, or a built-in sample observation when there are none.
 Peak memory: the process's peak RSS on CPU (resource.getrusage, which includes loading the model), and
 torch.cuda.max_memory_allocated on CUDA.
@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
+from brain.model.device import DTYPES, compute_dtype
 from brain.model.inputs import DecisionInput
 
 # A mid-game decision (stone tier, iron ore in sight), for when no recorded session is given.
@@ -107,10 +108,10 @@ def _peak_rss_mb() -> float:
 
 
 def measure(device: str, backbone: str, checkpoint: str | None, inputs: list[DecisionInput], source: str,
-            warmup: int = 3, progress: Callable[[str], None] = lambda m: None) -> LatencyReport:
+            warmup: int = 3, progress: Callable[[str], None] = lambda m: None, dtype_name: str = "auto") -> LatencyReport:
     from brain.model.larm import LarmConfig, LarmModel
 
-    dtype = torch.bfloat16
+    dtype = compute_dtype(device, dtype_name)
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
     t0 = time.perf_counter()
@@ -146,10 +147,15 @@ def measure(device: str, backbone: str, checkpoint: str | None, inputs: list[Dec
 
 
 def run(backbone: str, checkpoint: str | None, device: str, decisions: int, sessions: Sequence[Path],
-        progress: Callable[[str], None] = lambda m: None, strict_sessions: bool = True) -> list[dict]:
-    """Reports for the devices asked for: auto = the CPU, and CUDA too when present."""
+        progress: Callable[[str], None] = lambda m: None, strict_sessions: bool = True,
+        dtypes: Sequence[str] = ("auto",)) -> list[dict]:
+    """Reports for the devices asked for (auto = the CPU, and CUDA too when present), each in every dtype asked
+    for (auto = the live policy's: compute_dtype), one after the other in one process."""
     if decisions < 1:
         raise ValueError("--decisions must be at least 1")
+    for name in dtypes:
+        if name not in DTYPES:
+            raise ValueError(f"--dtype must be one of {', '.join(DTYPES)}, got {name!r}")
     if device == "auto":
         devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     elif device == "cuda" and not torch.cuda.is_available():
@@ -159,4 +165,5 @@ def run(backbone: str, checkpoint: str | None, device: str, decisions: int, sess
     else:
         raise ValueError(f"--device must be cpu, cuda or auto, got {device!r}")
     inputs, source = sample_inputs(sessions, decisions, strict_sessions)
-    return [asdict(measure(d, backbone, checkpoint, inputs, source, progress=progress)) for d in devices]
+    return [asdict(measure(d, backbone, checkpoint, inputs, source, progress=progress, dtype_name=t))
+            for d in devices for t in dtypes]

@@ -39,7 +39,7 @@ from agent.seeds import EVALUATION_SEEDS, check_training_seeds
 from agent.tasks import TIERS
 from brain.data.decisions import Decision, LoadReport, input_key, load_decisions
 from brain.model.checkpoint import CheckpointError, read_meta
-from brain.model.device import resolve_device
+from brain.model.device import compute_dtype, resolve_device
 from brain.model.larm import LarmConfig, LarmModel
 from brain.policy import LarmPolicies, MixturePolicies
 from brain.training.bc import argument_loss
@@ -90,11 +90,10 @@ class DaggerSettings:
 # ------------------------------------------------------------------------------------------- the model
 
 def build_model(options: TrainOptions, settings: DaggerSettings, device: str, progress: Progress) -> LarmModel:
-    """The frozen-trunk LARM to train: --init's (which must be one), or fresh on --backbone. On a CPU the backbone
-    computes the states in fp32 (on this 2-core machine 1.9 decisions/s against 0.46 in bf16, at batch 1 or 16;
-    the live policy's bf16 states differ from them only by rounding); on CUDA in bf16. The readout and the heads
-    train in fp32."""
-    dtype = torch.bfloat16 if device == "cuda" else torch.float32
+    """The frozen-trunk LARM to train: --init's (which must be one), or fresh on --backbone. The backbone computes
+    the states in the live policy's precision (compute_dtype: fp32 on a CPU, where this 2-core machine made 1.9
+    decisions/s against 0.46 in bf16; bf16 on CUDA). The readout and the heads train in fp32."""
+    dtype = compute_dtype(device)
     if options.init is None:
         progress(f"a fresh frozen-trunk LARM on {options.backbone} (no --init)")
         config = LarmConfig(backbone=options.backbone, vision=None, trunk="frozen",
