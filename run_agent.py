@@ -22,6 +22,7 @@ from agent.seeds import DEFAULT_EVAL_SEED_START
 from agent.tasks import DEFAULT_TASK, TASKS, TIERS
 from world.embedded_server import MAX_SPEED
 from brain.model.backbone import DEFAULT_BACKBONE, TINY_BACKBONE
+from brain.model.device import DTYPES
 
 if TYPE_CHECKING:
     from agent.policies import Policy
@@ -127,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--backbone", default=DEFAULT_BACKBONE,
                        help="latency: backbone spec (gemma-3-270m, tiny-random or a HF folder; default gemma-3-270m)")
     bench.add_argument("--checkpoint", metavar="DIR", help="latency: a LARM checkpoint (default: untrained heads)")
-    bench.add_argument("--dtype", action="append", choices=["auto", "bf16", "fp32"], default=None,
+    bench.add_argument("--dtype", action="append", choices=DTYPES, default=None,
                        help="latency: the backbone's precision, repeatable to compare in one run (default auto: "
                             "what the live policy uses, fp32 on a CPU and bf16 on CUDA)")
     bench.add_argument("--device", default="auto", choices=["cpu", "cuda", "auto"],

@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from brain.model.device import DTYPES, compute_dtype
+from brain.model.device import compute_dtype
 from brain.model.inputs import DecisionInput
 
 # A mid-game decision (stone tier, iron ore in sight), for when no recorded session is given.
@@ -154,8 +154,7 @@ def run(backbone: str, checkpoint: str | None, device: str, decisions: int, sess
     if decisions < 1:
         raise ValueError("--decisions must be at least 1")
     for name in dtypes:
-        if name not in DTYPES:
-            raise ValueError(f"--dtype must be one of {', '.join(DTYPES)}, got {name!r}")
+        compute_dtype("cpu", name)  # a bad name fails here, before any model loads
     if device == "auto":
         devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     elif device == "cuda" and not torch.cuda.is_available():
