@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from world.embedded_server import SERVER_SCRIPT, EmbeddedServer, EmbeddedServerError, parse_event
+from world.node_process import LOG_DIR_ENV
 
 # Starts embedded servers and bots: minutes, not seconds (`./larm test -m "not slow"` skips it).
 pytestmark = pytest.mark.slow
@@ -50,6 +51,16 @@ def test_starts_reports_ready_and_stops(node: Path) -> None:
     assert process is not None and process.poll() is not None
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", server.info.port), timeout=2).close()
+
+
+def test_log_lines_are_kept_whole_under_the_log_dir(node: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(LOG_DIR_ENV, str(tmp_path / "logs"))
+    with EmbeddedServer(seed=3) as server:
+        assert server.process is not None
+        pid = server.process.pid
+    text = (tmp_path / "logs" / f"embedded_server-{pid}.log").read_text()
+    assert "Server listening on port" in text
 
 
 def test_listens_on_loopback_only(node: Path) -> None:

@@ -16,12 +16,13 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TextIO, TypeVar
 
 from world.node_runtime import REPO_ROOT, node_binary
 
 Info = TypeVar("Info")
 TAIL_LINES = 80
+LOG_DIR_ENV = "LARM_NODE_LOG_DIR"  # when set, every Node process's log lines are also kept in DIR/<label>-<pid>.log
 
 
 def parse_event(line: str) -> dict[str, Any] | None:
@@ -133,19 +134,33 @@ class NodeProcess(Generic[Info]):
         raise self.error(f"{self.label} could not start (exit {self.process.returncode}): "
                          f"{event.get('message', 'no message')}{self._tail_text()}")
 
+    def _log_file(self) -> TextIO:
+        """Where the log lines are also written: DIR/<label>-<pid>.log under LARM_NODE_LOG_DIR, else nowhere
+        (only a tail is kept, for error messages)."""
+        folder = os.environ.get(LOG_DIR_ENV)
+        if not folder or self.process is None:
+            return open(os.devnull, "w", encoding="utf-8")
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        name = self.label.removeprefix("the ").replace(" ", "_")
+        return open(Path(folder) / f"{name}-{self.process.pid}.log", "a", encoding="utf-8", buffering=1)
+
     def _read_stdout(self) -> None:
         assert self.process is not None and self.process.stdout is not None
-        for line in self.process.stdout:
-            event = parse_event(line)
-            if event is None:
-                self._stdout_tail.append(line.rstrip("\n"))
-            elif not self.on_event(event):
-                self._events.put(event)
+        with self._log_file() as log:
+            for line in self.process.stdout:
+                event = parse_event(line)
+                if event is None:
+                    self._stdout_tail.append(line.rstrip("\n"))
+                    log.write(line)
+                elif not self.on_event(event):
+                    self._events.put(event)
 
     def _read_stderr(self) -> None:
         assert self.process is not None and self.process.stderr is not None
-        for line in self.process.stderr:
-            self._stderr_tail.append(line.rstrip("\n"))
+        with self._log_file() as log:
+            for line in self.process.stderr:
+                self._stderr_tail.append(line.rstrip("\n"))
+                log.write(line)
 
     def _join_readers(self, timeout: float = 2.0) -> None:
         for reader in self._readers:

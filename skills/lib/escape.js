@@ -17,6 +17,8 @@ const SIDES = [new Vec3(1, 0, 0), new Vec3(-1, 0, 0), new Vec3(0, 0, 1), new Vec
 const ALL_SIDES = [...SIDES, UP, new Vec3(0, -1, 0)]
 const SHORE_RADIUS = 6 // blocks around a bot under water searched for a dry cell to climb out onto
 const SWIM_TICKS = 100 // ticks of swimming toward it
+const AIR_REACH = 12 // cells of swimming searched for open air from a bot under water
+const PINNED_TICKS = 10 // ticks without moving, while swimming, after which a block over the head is dug
 const STEP_TICKS = 40 // ticks of walking toward the exit cell before giving up on it
 const TRIES = 3
 
@@ -107,21 +109,64 @@ function nearestShore (bot) {
   return best?.c ?? null
 }
 
-/** Swim up (jump held) and toward the nearest shore with the bot's own controls, until the head is out. */
+/**
+ * The nearest open cell (no block, no fluid) the bot can swim to from its head cell through water, within
+ * AIR_REACH cells of swimming, or null: the surface, or an air pocket under a ceiling.
+ */
+function nearestAir (bot) {
+  const start = bot.entity.position.floored().plus(UP)
+  const seen = new Set([String(start)])
+  let frontier = [start]
+  for (let d = 0; d < AIR_REACH && frontier.length > 0; d++) {
+    const next = []
+    for (const p of frontier) {
+      for (const n of [UP, ...SIDES]) { // up first: the surface over the bot when there is one
+        const c = p.plus(n)
+        if (seen.has(String(c))) continue
+        seen.add(String(c))
+        const b = bot.blockAt(c)
+        if (isWater(b)) next.push(c)
+        else if (b && b.boundingBox === 'empty' && !isFluid(b)) return c
+      }
+    }
+    frontier = next
+  }
+  return null
+}
+
+/**
+ * Swim up (jump held) to open air, then toward the nearest shore, with the bot's own controls, until the
+ * head is out. Under a ceiling the bot first swims to the nearest open water (the shore may lie beyond a
+ * wall it would press against forever); a block over its head that holds it down is dug when it stops rising.
+ */
 async function swimOut (ctx) {
   const { bot, signal } = ctx
   const shore = nearestShore(bot)
+  const air = nearestAir(bot)
+  let last = bot.entity.position.clone()
   try {
-    for (let t = 0; t < SWIM_TICKS && trapped(bot) === 'water'; t++) {
+    for (let t = 1; t <= SWIM_TICKS && trapped(bot) === 'water'; t++) {
       throwIfAborted(signal)
+      const feet = bot.entity.position.floored()
+      const goal = air && feet.y + 1 < air.y ? air.offset(0.5, 0.5, 0.5) : shore?.offset(0.5, 1.6, 0.5)
       bot.setControlState('jump', true)
-      if (shore) {
-        await bot.lookAt(shore.offset(0.5, 1.6, 0.5), true)
-        bot.setControlState('forward', true)
+      if (goal) {
+        await bot.lookAt(goal, true)
+        bot.setControlState('forward', Math.hypot(goal.x - bot.entity.position.x, goal.z - bot.entity.position.z) > 0.3)
       }
       await bot.waitForTicks(1)
+      if (t % PINNED_TICKS !== 0) continue
+      const moved = bot.entity.position.distanceTo(last)
+      last = bot.entity.position.clone()
+      const over = bot.blockAt(feet.offset(0, 2, 0))
+      if (moved < 0.1 && isSolid(over) && breakable(over)) {
+        ctx.progress(`digging the ${over.name} over the bot's head at ${over.position}`)
+        stopMotion(bot)
+        await digAt(ctx, over.position)
+      }
     }
-    if (shore && trapped(bot) === null) await stepInto(ctx, shore).catch(() => false)
+    const landing = trapped(bot) === null && nearestShore(bot) // from where the head came out
+    if (landing) await stepInto(ctx, landing).catch(() => false)
   } finally {
     stopMotion(bot)
   }

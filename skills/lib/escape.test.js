@@ -76,6 +76,38 @@ worldTest('digging out on the flat world', { timeout: 300000, world: 'flat', use
     assert.equal(trapped(bot), null)
   })
 
+  // Held-out 1 000 235: the bot floated up against a block over its head (feet at y + 0.2, head under water)
+  // and swam toward the nearest shore, into the wall under it, for the rest of the episode.
+  const ceilingPool = async (c, open) => {
+    const pool = []; const ceiling = []
+    for (let dx = -2; dx <= 2; dx++) {
+      for (let dz = -2; dz <= 2; dz++) {
+        for (let dy = -3; dy <= -1; dy++) pool.push(c.offset(dx, dy, dz))
+        if (dx < 2 || !open) ceiling.push(c.offset(dx, 0, dz))
+      }
+    }
+    await fill(pool, 'water')
+    await fill(ceiling, 'stone')
+    serverPlayer(serv, bot).teleport(c.offset(-1.5, -3, 0.5))
+    await waitFor(() => bot.entity.position.y < c.y - 2.5, 5000, 'the bot at the bottom of the pool')
+    await bot.waitForTicks(20)
+    assert.equal(trapped(bot), 'water')
+    const r = await run(bot, 'explore', {}, { deadlineMs: 60000 })
+    assert.ok(r.ok, JSON.stringify(r.error))
+    assert.equal(trapped(bot), null)
+    return r.progress
+  }
+
+  await t.test('under a ceiling in a pool, the nearest shore beyond a wall: it swims to open water and out', async () => {
+    const progress = await ceilingPool(start.offset(0, 0, 30), true)
+    assert.ok(progress.some(m => /swimming out of the water/.test(m)), progress.join('; '))
+  })
+
+  await t.test('under a ceiling with no open water in reach: it digs the block over its head', async () => {
+    const progress = await ceilingPool(start.offset(30, 0, 0), false)
+    assert.ok(progress.some(m => /digging the stone over the bot's head/.test(m)), progress.join('; '))
+  })
+
   await t.test('sealed in stone: a staircase dug by hand, one block up per step', async () => {
     const feet = start.offset(-20, 0, -20)
     await moveTo(feet)
