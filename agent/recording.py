@@ -2,8 +2,9 @@
 
 Layout of a session folder:
 
-    metadata.json        seed, versions, policy, assists, task...; written at start (status "running") and
-                         rewritten at close (status "closed"), each time atomically (temp file + os.replace)
+    metadata.json        seed, versions, policy, assists, task...; written at start (status "running"), after
+                         every step (steps, frames and time so far) and at close (status "closed"), each
+                         time atomically (temp file + os.replace)
     events.jsonl         one JSON object per line: {"type": "reset"|"step"|"end", ...}; flushed and fsynced
                          after every line
     frames/seg_NNNNNNNN.avi
@@ -11,8 +12,9 @@ Layout of a session folder:
                          index of the segment's first frame. A segment is closed (and fsynced) every
                          `segment_frames` frames, or when the frame size changes.
     frames/pending_NNNNNNNN.jpg
-                         each frame of the segment still open, also as a JPEG file, deleted once its segment
-                         is closed. OpenCV's writer keeps recent frames in a user-space buffer, so after a
+                         each frame of the segment still open, also as a JPEG file (written under a temporary
+                         name and renamed, so a kill leaves none half-written), deleted once its segment is
+                         closed. OpenCV's writer keeps recent frames in a user-space buffer, so after a
                          kill -9 the open segment is unreadable or short; the loader then reads those frames
                          from the pending JPEGs. (MP4 is not used at all: without its final moov atom nothing
                          in it is readable.)
@@ -95,6 +97,19 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _whole_jpeg(path: Path) -> bool:
+    """A JPEG file ends with its end-of-image marker; one cut off by a kill does not."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell() < 4:
+                return False
+            f.seek(-2, os.SEEK_END)
+            return f.read(2) == b"\xff\xd9"
+    except OSError:
+        return False
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -150,8 +165,12 @@ class SessionRecorder:
         self._writer.write(bgr)
         index = self.frame_count
         pending = self.folder / "frames" / f"pending_{index:08d}.jpg"
-        if not cv2.imwrite(str(pending), bgr, [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality]):
-            raise SessionError(f"could not write {pending}")
+        ok, jpeg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality])
+        if not ok:
+            raise SessionError(f"could not encode frame {index} as JPEG")
+        partial = pending.with_name(f".{pending.name}.tmp")
+        partial.write_bytes(jpeg.tobytes())
+        os.replace(partial, pending)
         self._pending.append(pending)
         if labels is not None:
             lab = np.asarray(labels)
@@ -207,6 +226,7 @@ class SessionRecorder:
         self.step_count += 1
         self.log({"type": "step", "t": time.time(), "step": step, "observation": observation_text, "token": token,
                   "result": result, "reward": reward, "timings": dict(timings or {}), "frame": frame, **extra})
+        self.update_metadata(steps=self.step_count, frames=self.frame_count, updated=_now())
 
     # -- metadata
 
@@ -292,8 +312,11 @@ class Session:
             for i in sorted(pending):
                 if i in done or (upto is not None and i >= upto):
                     continue
-                bgr = cv2.imread(str(pending[i]), cv2.IMREAD_COLOR)
                 done.add(i)
+                if not _whole_jpeg(pending[i]):  # OpenCV would decode the rest as grey
+                    self._warn(f"frame {i} ({pending[i].name}) is cut off and was skipped")
+                    continue
+                bgr = cv2.imread(str(pending[i]), cv2.IMREAD_COLOR)
                 if bgr is not None:
                     yield i, np.ascontiguousarray(bgr[:, :, ::-1])
 
@@ -313,6 +336,10 @@ class Session:
             finally:
                 cap.release()
         yield from from_pending(None)
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
 
     def frame(self, index: int) -> np.ndarray:
         """One frame by index (reads its segment from the start)."""

@@ -127,7 +127,7 @@ def test_a_crash_while_saving_leaves_the_old_checkpoint(saved: tuple[Path, torch
     with pytest.raises(KeyboardInterrupt):
         model.save(target, {"phase": "second"})
     monkeypatch.undo()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["target"]     # no temporary folder left behind
+    assert _folders(tmp_path) == ["target"]                              # no temporary folder left behind
     reloaded, _, meta = LarmModel.from_checkpoint(target)
     assert meta.history == [{"phase": "test"}]
     with torch.no_grad():
@@ -146,7 +146,66 @@ def test_a_crash_between_the_two_renames_is_recovered(tmp_path: Path) -> None:
     assert not target.exists()
     parts, meta = load_checkpoint(target, "b", "v")
     assert torch.equal(parts["heads"]["w"], torch.ones(3)) and meta.backbone == "tiny-random"
-    assert target.is_dir() and sorted(p.name for p in tmp_path.iterdir()) == ["ck"]
+    assert target.is_dir() and _folders(tmp_path) == ["ck"]
+
+
+def _folders(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if p.is_dir())
+
+
+def _save_many(target: Path, start: int, count: int) -> None:
+    from brain.model.checkpoint import CheckpointMeta, save_checkpoint
+
+    for i in range(start, start + count):
+        save_checkpoint(target, {"heads": {"w": torch.full((64,), float(i))}},
+                        CheckpointMeta("tiny-random", "b", "v", history=[{"save": i}]))
+
+
+def test_concurrent_writers_and_a_reader_lose_no_save_and_see_no_half_swap(tmp_path: Path) -> None:
+    """An eval loading the checkpoint a training run keeps saving: every load is one whole save (weights and
+    meta of the same save), no save fails, and nothing is left beside the checkpoint but its lock."""
+    import multiprocessing
+
+    from brain.model.checkpoint import load_checkpoint
+
+    target = tmp_path / "ck"
+    _save_many(target, 0, 1)
+    context = multiprocessing.get_context("fork")
+    writers = [context.Process(target=_save_many, args=(target, 1000 * (w + 1), 150)) for w in range(2)]
+    for writer in writers:
+        writer.start()
+    loads = 0
+    while any(writer.is_alive() for writer in writers) or loads < 50:
+        parts, meta = load_checkpoint(target, "b", "v")
+        saved = meta.history[0]["save"]
+        assert torch.equal(parts["heads"]["w"], torch.full((64,), float(saved))), f"weights of another save than {saved}"
+        loads += 1
+    for writer in writers:
+        writer.join(60)
+        assert writer.exitcode == 0, "a save failed"
+    assert load_checkpoint(target, "b", "v")[1].history[0]["save"] in (1149, 2149)
+    assert _folders(tmp_path) == ["ck"] and loads >= 50
+
+
+def test_a_killed_saves_temporary_folder_is_removed_by_the_next_save(tmp_path: Path) -> None:
+    from brain.model.checkpoint import load_checkpoint
+
+    stale = tmp_path / ".ck.tmp-x1y2z3"
+    stale.mkdir()
+    (stale / "trainable.safetensors").write_bytes(b"half")
+    _save_many(tmp_path / "ck", 0, 1)
+    assert _folders(tmp_path) == ["ck"]
+    assert load_checkpoint(tmp_path / "ck")[1].history == [{"save": 0}]
+
+
+def test_reading_a_checkpoint_leaves_no_file_behind(tmp_path: Path) -> None:
+    """A checkpoint shipped in the repository is read without a lock file appearing beside it."""
+    from brain.model.checkpoint import load_checkpoint
+
+    _save_many(tmp_path / "ck", 0, 1)
+    (tmp_path / ".ck.lock").unlink()
+    load_checkpoint(tmp_path / "ck")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck"]
 
 
 def test_a_checkpoint_made_before_the_argument_head_loads_without_one() -> None:

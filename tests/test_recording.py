@@ -122,6 +122,7 @@ def test_recording_survives_sigkill(tmp_path: Path) -> None:
     s = load_session(folder)
     assert not s.complete and any("not closed" in w for w in s.warnings)
     assert s.metadata["seed"] == 3 and s.metadata["status"] == "running"
+    assert s.metadata["steps"] >= last + 1 and s.metadata["frames"] >= last + 1  # kept current while it ran
     steps = s.steps
     assert len(steps) >= last + 1  # every step that was reported is durable
     assert [e["step"] for e in steps] == list(range(len(steps)))
@@ -131,3 +132,19 @@ def test_recording_survives_sigkill(tmp_path: Path) -> None:
     for i, rgb in s.frames():
         assert abs(float(rgb[:, :, 0].mean()) - (i * 5) % 256) < 6
         assert rgb.shape == (48, 64, 3)
+
+
+def test_a_cut_off_frame_file_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    """A pending JPEG cut off by a kill (written before the rename-into-place) is reported, not decoded as a
+    half-grey frame."""
+    folder = tmp_path / "cut"
+    rec = SessionRecorder(folder, {"seed": 1})
+    for i in range(3):
+        rec.add_frame(frame(i))
+        rec.log_step(i, "obs", "explore", {"ok": True}, 0.0)
+    pending = folder / "frames" / "pending_00000001.jpg"
+    pending.write_bytes(pending.read_bytes()[: pending.stat().st_size // 2])
+    assert not list((folder / "frames").glob(".*.tmp"))  # no temporary frame left by a completed write
+    s = load_session(folder)
+    assert [i for i, _ in s.frames()] == [0, 2]
+    assert any("frame 1" in w and "cut off" in w for w in s.warnings)
