@@ -143,13 +143,14 @@ class ExpertPlanner:
         """Learn from a skill's result: consecutive failures per token change the strategy."""
         memory = self.memory
         memory.attempts[token] += 1
-        if result.get("ok"):
+        useless = _no_effect(token, result)
+        if result.get("ok") and not useless:
             memory.failures[token] = 0
             memory.recoveries[token] = 0
             memory.errors.pop(token, None)
             return
         memory.failures[token] += 1
-        error = result.get("error") or {}
+        error = result.get("error") or {"kind": "failed", "message": useless}
         memory.errors[token] = (str(error.get("kind") or "failed"), str(error.get("message") or ""))
         memory.failed_at[token] = memory.decisions
 
@@ -480,6 +481,17 @@ class Stage:
     name: str
     satisfied: Callable[[dict, Counter], bool]
     act: Callable[[dict, Counter], Action | None]
+
+
+def _no_effect(token: str, result: dict[str, Any]) -> str | None:
+    """Why a skill that succeeded did not do what the expert asks it for, or None. A `surface` under the open
+    sky ends at once, where it started: at the bottom of a ravine that is still far below the surface, and
+    asking again changes nothing (held-out seed 1 000 264 asked 40 times)."""
+    detail = result.get("detail") or {}
+    start, end = detail.get("from_y"), detail.get("to_y")
+    if token == "surface" and result.get("ok") and start is not None and start == end and start < SURFACE_Y:
+        return f"already under the open sky at y {start}, below the surface (a ravine or a pit)"
+    return None
 
 
 def _y(state: dict) -> float:

@@ -292,3 +292,25 @@ def test_boxed_in_near_the_bottom_a_staircase_to_the_last_level_leads_away() -> 
                                       "book": 1, "water_bucket": 1}, "y": -53})
     tokens = [t for t, _ in decide(ExpertPlanner("diamond_sword", True), world, 12)]
     assert "dig_down:-58" in tokens, tokens
+
+
+class RavineWorld(FailingWorld):
+    """The bottom of a ravine at y 50, open to the sky: `surface` ends at once, ok, where it started, until an
+    explore has walked the bot out (held-out seed 1 000 264 said `surface` 40 times there and ended stuck)."""
+
+    def run(self, token: str, args: dict[str, int]) -> dict[str, Any]:
+        if token == "surface" and self.y == 50:
+            return {"ok": True, "error": None, "detail": {"from_y": 50, "to_y": 50}}
+        if token.startswith("explore"):
+            self.y = 64.0
+        return super().run(token, args)
+
+
+def test_a_surface_that_ends_where_it_started_below_the_surface_is_not_repeated() -> None:
+    world = RavineWorld({})
+    world.inv.update({"iron_pickaxe": 1, "stone_pickaxe": 2, "stick": 6, "crafting_table": 1, "book": 1, "bucket": 1})
+    world.y = 50.0
+    tokens = [t for t, _ in decide(ExpertPlanner("diamond_sword", True), world, 8)]
+    assert tokens[:RETRIES] == ["surface"] * RETRIES, tokens
+    assert longest_run(tokens)[0] <= RETRIES, tokens
+    assert "explore" in tokens and "fill_bucket:water" in tokens, tokens
