@@ -13,6 +13,10 @@ const WALK_AROUND_DIG_COST = 6
 // path that ended short of the goal is not planned again) or plan the same path again each 3.5 s it makes no
 // progress (seen in mine:oak_log on seed 11, the bot pressed against a step it did not jump, under load).
 const STUCK_MS = 10000
+// Digging or building in place is progress, but not for ever: past this much game time within STUCK_RADIUS
+// the walk is stuck too (held-out seed 1 000 272: beside lava the pathfinder dug a cobblestone and placed it
+// back, again and again, for five skills' whole deadlines). A dig by hand takes at most 15 s (deepslate).
+const STUCK_WORKING_MS = 60000
 const STUCK_RADIUS = 1
 const STUCK_POLL_MS = 500
 
@@ -22,11 +26,11 @@ const STUCK_POLL_MS = 500
  * out first (skills/lib/escape.js): no path starts there. A walk that makes no progress for `stuckMs` of game
  * time is unreachable too.
  */
-async function goto (ctx, goal, { stuckMs = STUCK_MS } = {}) {
+async function goto (ctx, goal, { stuckMs = STUCK_MS, stuckWorkingMs = STUCK_WORKING_MS } = {}) {
   const { bot, signal } = ctx
   throwIfAborted(signal)
   if (trapped(bot)) await escape(ctx)
-  const stuck = stuckWatch(bot, stuckMs)
+  const stuck = stuckWatch(bot, stuckMs, stuckWorkingMs)
   try {
     await abortable(signal, Promise.race([bot.pathfinder.goto(goal), stuck.promise]), () => stopMotion(bot))
   } catch (err) {
@@ -44,20 +48,26 @@ async function goto (ctx, goal, { stuckMs = STUCK_MS } = {}) {
   }
 }
 
-/** A promise that rejects (unreachable) once the bot has made no progress for `stuckMs`; stop() ends the watch. */
-function stuckWatch (bot, stuckMs) {
+/**
+ * A promise that rejects (unreachable) once the bot has made no progress: `stuckMs` in place neither digging
+ * nor building, or `workingMs` in place whatever it does. stop() ends the watch.
+ */
+function stuckWatch (bot, stuckMs, workingMs) {
   let from = bot.entity.position.clone()
-  let still = 0
+  let idle = 0 // ms in place, neither digging nor building
+  let still = 0 // ms in place
   let timer = null
   const promise = new Promise((resolve, reject) => {
     timer = setInterval(() => {
       const here = bot.entity.position
+      if (here.distanceTo(from) > STUCK_RADIUS) { from = here.clone(); idle = 0; still = 0; return }
       const working = bot.pathfinder.isMining?.() || bot.pathfinder.isBuilding?.()
-      if (working || here.distanceTo(from) > STUCK_RADIUS) { from = here.clone(); still = 0; return }
+      idle = working ? 0 : idle + STUCK_POLL_MS
       still += STUCK_POLL_MS
-      if (still >= stuckMs) {
+      if (idle >= stuckMs || still >= workingMs) {
         clearInterval(timer)
-        reject(new SkillError('unreachable', `the walk got stuck at ${here.x.toFixed(1)} ${here.y.toFixed(1)} ${here.z.toFixed(1)}: no progress in ${stuckMs / 1000} s`))
+        const ms = idle >= stuckMs ? stuckMs : workingMs
+        reject(new SkillError('unreachable', `the walk got stuck at ${here.x.toFixed(1)} ${here.y.toFixed(1)} ${here.z.toFixed(1)}: no progress in ${ms / 1000} s`))
       }
     }, STUCK_POLL_MS)
   })

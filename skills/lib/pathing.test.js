@@ -66,3 +66,12 @@ for (const [what, move, mining] of [
     done()
   })
 }
+
+test('goto: digging in place for ever is stuck too (held-out seed 1 000 272: the same cobblestone dug and placed back)', { timeout: 5000 }, async () => {
+  const { bot, stopped, done } = botWhoseWalkHangs(() => {}, true)
+  const ctx = { bot, signal: new AbortController().signal }
+  await assert.rejects(goto(ctx, new goals.GoalY(70), { stuckMs: 1000, stuckWorkingMs: 2000 }),
+    e => e instanceof SkillError && e.kind === 'unreachable' && /no progress in 2 s/.test(e.message))
+  done()
+  assert.ok(stopped(), 'the pathfinder is stopped')
+})
