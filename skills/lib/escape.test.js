@@ -92,7 +92,7 @@ worldTest('digging out on the flat world', { timeout: 300000, world: 'flat', use
     await waitFor(() => bot.entity.position.y < c.y - 2.5, 5000, 'the bot at the bottom of the pool')
     await bot.waitForTicks(20)
     assert.equal(trapped(bot), 'water')
-    const r = await run(bot, 'explore', {}, { deadlineMs: 60000 })
+    const r = await run(bot, 'explore', { distance: 16 }, { deadlineMs: 60000 })
     assert.ok(r.ok, JSON.stringify(r.error))
     assert.equal(trapped(bot), null)
     return r.progress

@@ -60,7 +60,7 @@ function stuckWatch (bot, stuckMs, workingMs) {
   const promise = new Promise((resolve, reject) => {
     timer = setInterval(() => {
       const here = bot.entity.position
-      if (here.distanceTo(from) > STUCK_RADIUS) { from = here.clone(); idle = 0; still = 0; return }
+      if (here.distanceTo(from) >= STUCK_RADIUS) { from = here.clone(); idle = 0; still = 0; return } // a pillar step is exactly 1
       const working = bot.pathfinder.isMining?.() || bot.pathfinder.isBuilding?.()
       idle = working ? 0 : idle + STUCK_POLL_MS
       still += STUCK_POLL_MS
