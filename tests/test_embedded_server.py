@@ -63,6 +63,14 @@ def test_log_lines_are_kept_whole_under_the_log_dir(node: Path, tmp_path: Path,
     assert "Server listening on port" in text
 
 
+def test_a_log_dir_that_cannot_be_made_is_a_clear_error(node: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a_file").write_text("")
+    monkeypatch.setenv(LOG_DIR_ENV, str(tmp_path / "a_file" / "logs"))
+    with pytest.raises(EmbeddedServerError, match="LARM_NODE_LOG_DIR=.*cannot make that folder"):
+        EmbeddedServer(seed=3).start()
+
+
 def test_listens_on_loopback_only(node: Path) -> None:
     if not Path("/proc/net/tcp").exists():
         pytest.skip("needs /proc/net/tcp (Linux)")

@@ -81,6 +81,7 @@ class NodeProcess(Generic[Info]):
         """Start the process and wait for its ready line."""
         if self.process is not None:
             raise self.error(f"{self.label} was already started")
+        self._make_log_dir()
         self.process = subprocess.Popen(
             self.command(),
             cwd=REPO_ROOT,
@@ -134,13 +135,23 @@ class NodeProcess(Generic[Info]):
         raise self.error(f"{self.label} could not start (exit {self.process.returncode}): "
                          f"{event.get('message', 'no message')}{self._tail_text()}")
 
+    def _make_log_dir(self) -> None:
+        """Make LARM_NODE_LOG_DIR before the process starts: a folder that cannot be made is a clear error
+        here, not a reader thread that dies and leaves the process's output unread."""
+        folder = os.environ.get(LOG_DIR_ENV)
+        if not folder:
+            return
+        try:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self.error(f"{LOG_DIR_ENV}={folder}: cannot make that folder for the logs ({exc})") from exc
+
     def _log_file(self) -> TextIO:
         """Where the log lines are also written: DIR/<label>-<pid>.log under LARM_NODE_LOG_DIR, else nowhere
         (only a tail is kept, for error messages)."""
         folder = os.environ.get(LOG_DIR_ENV)
         if not folder or self.process is None:
             return open(os.devnull, "w", encoding="utf-8")
-        Path(folder).mkdir(parents=True, exist_ok=True)
         name = self.label.removeprefix("the ").replace(" ", "_")
         return open(Path(folder) / f"{name}-{self.process.pid}.log", "a", encoding="utf-8", buffering=1)
 
