@@ -175,7 +175,8 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
                        help="learn from worlds or recorded sessions of evaluation seeds (refused by default: "
                             "agent/seeds.py); the checkpoint's training log says so")
     train.add_argument("--iterations", type=int, default=None, help="dagger: iterations (default 1)")
-    train.add_argument("--episodes", type=int, default=None, help="dagger: worlds played per iteration (default 4)")
+    train.add_argument("--episodes", type=int, default=None, help="dagger: worlds played per iteration (default 4; 0: "
+                       "no play, retrain on --sessions only)")
     train.add_argument("--workers", type=int, default=None,
                        help="dagger: worlds at once, each a Ray actor (default 1: in this process)")
     train.add_argument("--ray-address", default=None, metavar="ADDR", help="dagger: run the worlds on this Ray cluster")
@@ -198,8 +199,8 @@ def _train_options(args: argparse.Namespace) -> object:
     given = sorted(f"--{k.replace('_', '-')}" for k, v in loop.items() if v is not None)
     if given and args.phase != "dagger":
         raise ValueError(f"{', '.join(given)}: only --phase dagger plays worlds in a loop")
-    if any(v is not None and v < 1 for k, v in loop.items() if k != "ray_address"):
-        raise ValueError("--iterations, --episodes and --workers must be at least 1")
+    if any(v is not None and v < (0 if k == "episodes" else 1) for k, v in loop.items() if k != "ray_address"):
+        raise ValueError("--iterations and --workers must be at least 1, --episodes at least 0")
     if args.workers is not None and args.ray_address is None:
         from agent.rollout import fit_workers
 
@@ -348,6 +349,9 @@ def _policies(name: str, task: str, checkpoint: str | None, temperature: float =
     sessions' metadata says of it: its name, its checkpoint when one is given, LARM's temperature and head."""
     meta: dict[str, Any] = {"name": name}
     if name == "larm":
+        from brain.policy import default_checkpoint
+
+        checkpoint = checkpoint or default_checkpoint()
         meta.update(temperature=temperature, head=head)
     if checkpoint:
         from brain.policy import checkpoint_meta
@@ -361,7 +365,7 @@ def _policies(name: str, task: str, checkpoint: str | None, temperature: float =
     if not checkpoint:
         def missing(seed: int | None) -> Policy:
             raise ValueError("--policy larm needs --checkpoint DIR (a folder written by run_agent.py train --phase bc "
-                             "or dagger)")
+                             "or dagger): this copy has no shipped checkpoint (brain/checkpoints/dagger)")
         return missing, meta
     from brain.policy import LarmPolicies
 
@@ -371,7 +375,8 @@ def _policies(name: str, task: str, checkpoint: str | None, temperature: float =
 def _episode_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task", default=DEFAULT_TASK, help=f"one of {', '.join(TASKS)} (default {DEFAULT_TASK})")
     p.add_argument("--policy", default="expert", choices=["expert", "random", "larm"], help="who decides (default expert)")
-    p.add_argument("--checkpoint", help="the LARM policy's checkpoint folder")
+    p.add_argument("--checkpoint", help="the LARM policy's checkpoint folder (default: the one that ships, "
+                   "brain/checkpoints/dagger)")
     p.add_argument("--temperature", type=float, default=0.0, metavar="T",
                    help="--policy larm: sample skills and arguments from softmax(logits / T) (default 0: the most "
                    "likely); recorded in the sessions' metadata")

@@ -25,6 +25,10 @@ from skills.vocabulary import argument_mask, arguments_of
 
 Action = tuple[str, dict[str, Any]]
 
+SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "dagger"
+"""The learned policy that ships with the project (a frozen-trunk LARM's readout and heads, a few MB): what
+`--policy larm` plays without --checkpoint. Its README.md gives the commands that made it."""
+
 
 def input_from_observation(obs: Mapping[str, Any], info: Mapping[str, Any], task: str) -> DecisionInput:
     """The DecisionInput of a live decision, from the environment's observation and info (task: a task name
@@ -191,6 +195,11 @@ def _load_larm(checkpoint: str, device: str) -> tuple[LarmModel, Cola | None]:
             raise ValueError(f"cannot load the LARM checkpoint: {err}") from err
         _LOADED[key] = (model.prepare_inference(), cola)
     return _LOADED[key]
+
+
+def default_checkpoint() -> str | None:
+    """The shipped checkpoint's folder, or None when this copy of the project has none."""
+    return str(SHIPPED_CHECKPOINT) if (SHIPPED_CHECKPOINT / "meta.json").is_file() else None
 
 
 def checkpoint_meta(checkpoint: str) -> dict[str, Any]:

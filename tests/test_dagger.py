@@ -43,6 +43,8 @@ def test_dagger_refuses_what_it_cannot_learn_from(tmp_path: Path) -> None:
         rec.log_step(1, "text", "explore", {"ok": True}, 0.0, state={"inventory": {}})
     with pytest.raises(ValueError, match="random_play has no expert labels"):
         run(sessions=[tmp_path / "sessions"])
+    with pytest.raises(ValueError, match="--episodes 0 plays no world and retrains on --sessions only"):
+        run(episodes=0)
 
 
 @pytest.mark.slow
@@ -74,3 +76,14 @@ def test_dagger_plays_labels_retrains_and_evaluates_in_real_worlds(tmp_path: Pat
     model, _, meta = LarmModel.from_checkpoint(out / "latest")
     assert model.config.trunk == "frozen" and [h["iteration"] for h in meta.history] == [1, 2]
     assert LarmModel.from_checkpoint(out / "iter_1")[2].history[-1]["iteration"] == 1
+
+    # --episodes 0: DAgger's aggregate step alone, retraining --init on the labelled sessions, no world
+    again = tmp_path / "refit"
+    code, err = _train("--phase", "dagger", "--out", str(again), "--init", str(out / "latest"), "--episodes", "0",
+                       "--sessions", str(out / "sessions" / "iter_1"), str(out / "sessions" / "iter_2"),
+                       "--steps", "5", "--batch-size", "4", "--eval-fraction", "0", "--set", "eval_seeds=0")
+    assert code == 0, err[-3000:]
+    (row,) = json.loads((again / "dagger.json").read_text())["rows"]
+    assert row["labelled_decisions"] == rows[1]["labelled_decisions"] and row["played"]["episodes"] == 0
+    assert not (again / "sessions").exists() and "playing" not in err
+    assert [h["iteration"] for h in LarmModel.from_checkpoint(again / "latest")[2].history] == [1, 2, 1]

@@ -9,7 +9,7 @@ DAgger (Ross, Gordon and Bagnell, 2011) with LARM's frozen trunk (brain/model/la
              learner, times --set decay in each one after; the expert alone while there is no learner yet). Every episode is a recorded session (OUT/sessions/iter_I/) with its labels.
 2. gather    the new sessions' labelled decisions join the dataset (the --sessions given, and every iteration's).
 3. train     the readout and heads, from the last iteration's (or --init's), --steps steps over the whole
-             dataset. The trunk is frozen, so the backbone's states of a decision are computed once and kept.
+             dataset (--episodes 0 skips step 1: a retraining on the --sessions given). The trunk is frozen, so the backbone's states of a decision are computed once and kept.
 4. save      OUT/iter_I/ and OUT/latest/: LARM checkpoints `play/eval --policy larm --checkpoint` take
              (OUT is the run's folder: the checkpoints, sessions/, eval/, dagger.json and dagger.png).
 5. evaluate  the learner alone on the same --set eval_seeds evaluation-range worlds every iteration: success
@@ -223,8 +223,10 @@ def agreement(model: LarmModel, cache: StateCache, held: Sequence[Decision], tra
 
 def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
     (settings,) = parse_settings(options.extra, options.phase, DaggerSettings)
-    if options.iterations < 1 or options.episodes < 1 or options.workers < 1:
-        raise ValueError("--iterations, --episodes and --workers must be at least 1")
+    if options.iterations < 1 or options.episodes < 0 or options.workers < 1:
+        raise ValueError("--iterations and --workers must be at least 1, --episodes at least 0")
+    if options.episodes == 0 and not options.sessions:
+        raise ValueError("--episodes 0 plays no world and retrains on --sessions only: give the sessions")
     check_training_seeds(range(settings.world_seed, settings.world_seed + options.iterations * options.episodes),
                          options.allow_evaluation_seeds)
     eval_seeds = list(range(settings.eval_seed_start, settings.eval_seed_start + settings.eval_seeds))
@@ -257,13 +259,15 @@ def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
         with_learner = it if options.init is not None else it - 1   # iterations before this one that had a learner
         beta = 1.0 if checkpoint is None else settings.beta * settings.decay ** with_learner
         seeds = [settings.world_seed + it * options.episodes + j for j in range(options.episodes)]
-        progress(f"iteration {it + 1}/{options.iterations}: playing {len(seeds)} worlds (seeds {seeds[0]}..{seeds[-1]}), "
-                 f"expert share {beta:.2f}")
-        played = run_episodes(seeds, MixturePolicies(checkpoint, settings.task, beta, settings.temperature),
-                              {**env_options, "record_dir": out / "sessions" / f"iter_{it + 1}",
-                               "policy": {"name": "dagger", "checkpoint": checkpoint, "beta": beta}},
-                              options.workers, options.ray_address, lambda m: progress("  " + m))
-        new = _recorded(out / "sessions" / f"iter_{it + 1}", report, progress)
+        played, new = [], []
+        if seeds:  # --episodes 0: DAgger's aggregate step alone, on the sessions given
+            progress(f"iteration {it + 1}/{options.iterations}: playing {len(seeds)} worlds (seeds {seeds[0]}.."
+                     f"{seeds[-1]}), expert share {beta:.2f}")
+            played = run_episodes(seeds, MixturePolicies(checkpoint, settings.task, beta, settings.temperature),
+                                  {**env_options, "record_dir": out / "sessions" / f"iter_{it + 1}",
+                                   "policy": {"name": "dagger", "checkpoint": checkpoint, "beta": beta}},
+                                  options.workers, options.ray_address, lambda m: progress("  " + m))
+            new = _recorded(out / "sessions" / f"iter_{it + 1}", report, progress)
         dataset += new
         train = [d for d in dataset if not held_out(d.session, options.eval_fraction) and d.input.mask[d.skill]]
         held = [d for d in dataset if held_out(d.session, options.eval_fraction) and d.input.mask[d.skill]]
