@@ -26,8 +26,8 @@ from skills.vocabulary import argument_mask, arguments_of
 Action = tuple[str, dict[str, Any]]
 
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "dagger"
-"""The learned policy that ships with the project (a frozen-trunk LARM's readout and heads, a few MB): what
-`--policy larm` plays without --checkpoint. Its README.md gives the commands that made it."""
+"""The learned policy that ships with the project (a frozen-trunk LARM's readout and heads, 18 MB): what
+`--policy larm` plays without --checkpoint. brain/checkpoints/README.md gives the commands that made it."""
 
 
 def input_from_observation(obs: Mapping[str, Any], info: Mapping[str, Any], task: str) -> DecisionInput:

@@ -9,7 +9,8 @@ DAgger (Ross, Gordon and Bagnell, 2011) with LARM's frozen trunk (brain/model/la
              learner, times --set decay in each one after; the expert alone while there is no learner yet). Every episode is a recorded session (OUT/sessions/iter_I/) with its labels.
 2. gather    the new sessions' labelled decisions join the dataset (the --sessions given, and every iteration's).
 3. train     the readout and heads, from the last iteration's (or --init's), --steps steps over the whole
-             dataset (--episodes 0 skips step 1: a retraining on the --sessions given). The trunk is frozen, so the backbone's states of a decision are computed once and kept.
+             dataset (--episodes 0 skips step 1: a retraining on the --sessions given). The trunk is frozen,
+             so the backbone's states of a decision are computed once and kept.
 4. save      OUT/iter_I/ and OUT/latest/: LARM checkpoints `play/eval --policy larm --checkpoint` take
              (OUT is the run's folder: the checkpoints, sessions/, eval/, dagger.json and dagger.png).
 5. evaluate  the learner alone on the same --set eval_seeds evaluation-range worlds every iteration: success
