@@ -242,9 +242,13 @@ def test_the_frozen_trunk_learns_the_toy_expert_from_states_computed_once(toy_se
     decisions = load_decisions([toy_sessions], with_frames=False)
     held = [d for d in decisions if d.session in ("toy_00", "toy_01")]
     train = [d for d in decisions if d.session not in ("toy_00", "toy_01")]
-    cache = StateCache(model, batch=16)
+    cache = StateCache(model, batch=16, path=tmp_path / "states.pt")
     cache.add(decisions, lambda m: None)
     assert 0 < len(cache.states) <= len(decisions)
+    # A later run on the same backbone reads the states from disk and computes none.
+    again, said = StateCache(model, batch=16, path=tmp_path / "states.pt"), []
+    again.add(decisions, said.append)
+    assert not said and again.states.keys() == cache.states.keys()
     frozen = {k: v.clone() for k, v in cache.states.items()}
     # The readout over the cached states is what a live decision computes (one backbone forward).
     with torch.no_grad():

@@ -85,5 +85,6 @@ def test_dagger_plays_labels_retrains_and_evaluates_in_real_worlds(tmp_path: Pat
     assert code == 0, err[-3000:]
     (row,) = json.loads((again / "dagger.json").read_text())["rows"]
     assert row["labelled_decisions"] == rows[1]["labelled_decisions"] and row["played"]["episodes"] == 0
+    assert row["beta"] is None and (out / "states.pt").is_file()           # nothing played; the states kept
     assert not (again / "sessions").exists() and "playing" not in err
     assert [h["iteration"] for h in LarmModel.from_checkpoint(again / "latest")[2].history] == [1, 2, 1]

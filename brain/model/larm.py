@@ -20,8 +20,8 @@ Per decision (design section 6):
   heads, the projector and the vision encoder always run in fp32.
 
 Trunk "frozen" (LarmConfig.trunk): the backbone stays as it was pretrained (no LoRA, no vision tokens) and
-reads the prompt alone; a trainable readout (the skill token as the query of one attention over the last
-hidden states of the prompt, then an MLP) gives h. The backbone's states of a decision never change, so
+reads the prompt alone; a trainable readout (learned queries attending over the last hidden states of the
+prompt, then an MLP: Readout) gives h. The backbone's states of a decision never change, so
 training computes them once per decision and trains the readout and the heads on them (DAgger's fast path:
 brain/training/dagger.py), a few hundred times faster than backpropagating through the backbone.
 
@@ -57,7 +57,10 @@ class LarmConfig:
     arguments: bool = True           # an argument head (counts, distances); False in checkpoints made before it
     trunk: str = "lora"              # lora: the skill token through the LoRA'd backbone; frozen: a readout over
                                      # the frozen backbone's states of the prompt (text only)
-    readout_heads: int = 4           # trunk frozen: attention heads of the readout
+    readout_queries: int = 8         # trunk frozen: the readout's learned queries,
+    readout_heads: int = 8           # its heads per query,
+    readout_dim: int = 32            # the size of each head's keys and values,
+    readout_dropout: float = 0.3     # and the dropout on what they read (training only)
 
     def __post_init__(self) -> None:
         if self.trunk not in ("lora", "frozen"):
@@ -78,7 +81,8 @@ class LarmConfig:
                 "vision": asdict(self.vision) if self.vision is not None else None,
                 "max_prompt_tokens": self.max_prompt_tokens, "skill_dim": self.skill_dim,
                 "critic_hidden": self.critic_hidden, "arguments": self.arguments, "trunk": self.trunk,
-                "readout_heads": self.readout_heads}
+                "readout_queries": self.readout_queries, "readout_heads": self.readout_heads,
+                "readout_dim": self.readout_dim, "readout_dropout": self.readout_dropout}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> LarmConfig:
@@ -97,19 +101,33 @@ class LarmOutput:
 
 
 class Readout(nn.Module):
-    """Trunk "frozen": h from the backbone's last hidden states of the prompt (B×L×H, padded), with the skill
-    token as the query of one multi-head attention, then a residual MLP."""
+    """Trunk "frozen": h from the backbone's last hidden states of the prompt (B×L×H, padded).
 
-    def __init__(self, hidden: int, heads: int) -> None:
+    `queries` learned queries, each with `heads` heads, attend over keys and values projected down to `dim` per
+    head (the projections of every prompt position are most of the cost: low-rank keeps a training step cheap,
+    and many small queries read many facts of the state: counts, outcomes, what is in sight); their outputs,
+    concatenated, are mapped back to H and refined by a residual MLP."""
+
+    def __init__(self, hidden: int, queries: int, heads: int, dim: int, dropout: float) -> None:
         super().__init__()
+        self.heads, self.dim = heads, dim
         self.norm = nn.LayerNorm(hidden)
-        self.attention = nn.MultiheadAttention(hidden, heads, batch_first=True)
+        self.keys = nn.Linear(hidden, heads * dim)
+        self.values = nn.Linear(hidden, heads * dim)
+        self.queries = nn.Parameter(torch.randn(queries, heads, dim))
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(queries * heads * dim, hidden)
         self.mlp = nn.Sequential(nn.LayerNorm(hidden), nn.Linear(hidden, 2 * hidden), nn.GELU(), nn.Linear(2 * hidden, hidden))
 
-    def forward(self, query: torch.Tensor, states: torch.Tensor, padding: torch.Tensor | None) -> torch.Tensor:
-        keys = self.norm(states)
-        q = query.expand(states.shape[0], 1, -1)
-        h = self.attention(q, keys, keys, key_padding_mask=padding, need_weights=False)[0][:, 0]
+    def forward(self, states: torch.Tensor, padding: torch.Tensor | None) -> torch.Tensor:
+        b, length, _ = states.shape
+        x = self.norm(states)
+        k = self.keys(x).view(b, length, self.heads, self.dim)
+        v = self.values(x).view(b, length, self.heads, self.dim)
+        scores = torch.einsum("qhd,blhd->bqhl", self.queries, k) / math.sqrt(self.dim)
+        if padding is not None:
+            scores = scores.masked_fill(padding[:, None, None, :], float("-inf"))
+        h = self.out(self.dropout(torch.einsum("bqhl,blhd->bqhd", scores.softmax(-1), v).reshape(b, -1)))
         return h + self.mlp(h)
 
 
@@ -126,7 +144,8 @@ class LarmHeads(nn.Module):
         self.register_buffer("skill_library", library.float().clone())
         self.readout: Readout | None = None
         if config.trunk == "frozen":
-            self.readout = Readout(hidden, config.readout_heads)
+            self.readout = Readout(hidden, config.readout_queries, config.readout_heads, config.readout_dim,
+                                   config.readout_dropout)
         self.argument: nn.Sequential | None = None
         if config.arguments:
             from skills.vocabulary import argument_mask, argument_values, vocabulary
@@ -372,7 +391,7 @@ class LarmModel(nn.Module):
         x = nn.utils.rnn.pad_sequence([s.to(self.device) for s in states], batch_first=True)
         lengths = torch.tensor([len(s) for s in states], device=self.device)
         padding = torch.arange(x.shape[1], device=self.device).unsqueeze(0) >= lengths.unsqueeze(1)
-        return self.heads.readout(self.heads.skill_token.float().view(1, 1, -1), x, padding)
+        return self.heads.readout(x, padding)
 
     def encode(self, inputs: Sequence[DecisionInput]) -> torch.Tensor:
         """B×H (fp32): the last hidden state at the appended skill token (trunk lora), or the readout over the

@@ -21,7 +21,9 @@ DAgger (Ross, Gordon and Bagnell, 2011) with LARM's frozen trunk (brain/model/la
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import random
 import time
 import zlib
@@ -30,6 +32,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -75,6 +78,8 @@ class DaggerSettings:
     """evaluate after every Nth iteration (and always after the last)"""
     temperature: float = 0.0
     """the learner's sampling temperature while it plays (0: the most likely skill)"""
+    weight_decay: float = 0.1
+    """AdamW's weight decay on the readout and the heads (a few hundred decisions per world: they over-fit)"""
     encode_batch: int = 16
     """decisions per backbone forward when computing the states"""
     max_prompt_tokens: int = 288
@@ -111,59 +116,99 @@ def build_model(options: TrainOptions, settings: DaggerSettings, device: str, pr
 
 
 class StateCache:
-    """The frozen backbone's states of every decision input seen, computed once (bf16 to halve the memory)."""
+    """The frozen backbone's states of every decision input seen, computed once (bf16 to halve the memory).
 
-    def __init__(self, model: LarmModel, batch: int) -> None:
-        self.model, self.batch = model, batch
+    Keyed by the prompt's token ids, so a change of the prompt's wording is a new key, never a stale state.
+    With a `path` (DAgger: OUT/states.pt) the states are kept on disk for a later run on the same backbone
+    (a retraining with --episodes 0, or a run continued from --init); a file from another backbone is ignored.
+    """
+
+    def __init__(self, model: LarmModel, batch: int, path: Path | None = None) -> None:
+        self.model, self.batch, self.path = model, batch, path
         self.states: dict[str, torch.Tensor] = {}
+        self._keys: dict[str, str] = {}  # input_key -> prompt key
+        self._stamp = f"{model.backbone.fingerprint}:{model.backbone_dtype}"
+        if path is not None and path.exists():
+            saved = torch.load(path, map_location="cpu")
+            if isinstance(saved, dict) and saved.get("backbone") == self._stamp:
+                self.states = dict(saved["states"])
+
+    def key(self, decision: Decision) -> str:
+        k = input_key(decision.input)
+        if k not in self._keys:
+            ids = self.model.prompt_ids([decision.input])[0]
+            self._keys[k] = hashlib.sha1(np.asarray(ids.before + ids.after, np.int64).tobytes()).hexdigest()
+        return self._keys[k]
 
     def add(self, decisions: Sequence[Decision], progress: Progress) -> None:
-        todo = {}
+        todo: dict[str, Decision] = {}
         for d in decisions:
-            todo.setdefault(input_key(d.input), d.input)
-        todo = {k: v for k, v in todo.items() if k not in self.states}
-        keys, started = list(todo), time.monotonic()
+            todo.setdefault(self.key(d), d)
+        keys, started = [k for k in todo if k not in self.states], time.monotonic()
         for i in range(0, len(keys), self.batch):
             chunk = keys[i:i + self.batch]
-            for key, states in zip(chunk, self.model.prompt_states([todo[k] for k in chunk])):
+            for key, states in zip(chunk, self.model.prompt_states([todo[k].input for k in chunk])):
                 self.states[key] = states.to(torch.bfloat16).cpu()
+            if len(keys) > 4 * self.batch and (i // self.batch) % 8 == 7:
+                progress(f"  backbone states: {i + len(chunk)}/{len(keys)}")
         if keys:
             progress(f"backbone states of {len(keys)} new decisions in {time.monotonic() - started:.0f} s "
                      f"({len(keys) / max(1e-9, time.monotonic() - started):.1f} decisions/s)")
+            self.save()
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        tmp = self.path.with_suffix(".tmp")
+        torch.save({"backbone": self._stamp, "states": self.states}, tmp)
+        tmp.replace(self.path)
 
     def hidden(self, decisions: Sequence[Decision]) -> torch.Tensor:
-        return self.model.read_out([self.states[input_key(d.input)].float() for d in decisions])
+        return self.model.read_out([self.states[self.key(d)].float() for d in decisions])
 
 
 def train_heads(model: LarmModel, cache: StateCache, decisions: Sequence[Decision], options: TrainOptions,
                 optimiser: torch.optim.Optimizer, rng: random.Random, progress: Progress) -> dict[str, Any]:
-    """--steps steps of the skill and argument cross-entropies on batches drawn from all decisions."""
+    """--steps steps of the skill and argument cross-entropies on batches drawn from all decisions; the
+    learning rate warms up over the first 10% and decays to zero on a cosine (each iteration anew)."""
     model.train()
-    started, losses = time.monotonic(), []
+    started, skill_losses, argument_losses = time.monotonic(), [], []
     params = [p for group in optimiser.param_groups for p in group["params"]]
+    warmup = max(1, options.steps // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda i: min(1.0, (i + 1) / warmup) * 0.5 * (
+        1 + math.cos(math.pi * min(1.0, i / max(1, options.steps)))))
     pool = list(decisions)
     for step in range(1, options.steps + 1):
         batch = rng.sample(pool, min(options.batch_size, len(pool)))
         hidden = cache.hidden(batch)
         out = model.decide(hidden, model.masks([d.input for d in batch]))
-        target = torch.tensor([d.skill for d in batch], device=hidden.device)
-        loss = F.cross_entropy(out.logits, target)
+        skill = F.cross_entropy(out.logits, torch.tensor([d.skill for d in batch], device=hidden.device))
         arguments = argument_loss(model, hidden, batch)
-        if arguments is not None:
-            loss = loss + arguments
+        loss = skill if arguments is None else skill + arguments
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimiser.step()
-        losses.append(loss.item())
+        schedule.step()
+        skill_losses.append(skill.item())
+        argument_losses.append(arguments.item() if arguments is not None else 0.0)
         if step % max(1, options.log_every) == 0 or step == options.steps:
-            recent = losses[-max(1, options.log_every):]
-            progress(f"  step {step}/{options.steps}: loss {sum(recent) / len(recent):.4f}")
+            n = max(1, options.log_every)
+            progress(f"  step {step}/{options.steps}: skill loss {_mean(skill_losses[-n:]):.4f}, "
+                     f"argument loss {_mean(argument_losses[-n:]):.4f}")
     model.eval()
+    for group in optimiser.param_groups:  # the next iteration's schedule starts from the full rate
+        group["lr"] = group.get("initial_lr", group["lr"])
     wall = time.monotonic() - started
-    return {"steps": options.steps, "first_loss": round(losses[0], 4) if losses else None,
-            "last_loss": round(sum(losses[-10:]) / max(1, len(losses[-10:])), 4) if losses else None,
+    return {"steps": options.steps,
+            "first_loss": round(skill_losses[0], 4) if skill_losses else None,
+            "last_loss": round(_mean(skill_losses[-10:]), 4) if skill_losses else None,
+            "last_argument_loss": round(_mean(argument_losses[-10:]), 4) if argument_losses else None,
             "wall_s": round(wall, 1), "decisions_per_s": round(options.steps * options.batch_size / max(wall, 1e-9), 1)}
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / max(1, len(values))
 
 
 # ------------------------------------------------------------------------------------------ the data
@@ -241,9 +286,9 @@ def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
 
     model = build_model(options, settings, device, progress)
-    cache = StateCache(model, settings.encode_batch)
+    cache = StateCache(model, settings.encode_batch, out / "states.pt")
     params = model.trainable_parameters(vision=False)
-    optimiser = torch.optim.AdamW(params, lr=options.lr, weight_decay=0.0)
+    optimiser = torch.optim.AdamW(params, lr=options.lr, weight_decay=settings.weight_decay)
     report = LoadReport()
     dataset: list[Decision] = []
     if options.sessions:
@@ -277,13 +322,14 @@ def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
             raise ValueError("no decisions to train on yet (every session so far is held out): play more episodes")
         cache.add(train + held, progress)
         fit = train_heads(model, cache, train, options, optimiser, rng, progress)
-        history = {"phase": "dagger", "iteration": it + 1, "beta": beta, "decisions": len(train),
+        played_beta = beta if seeds else None  # --episodes 0: a retraining, nothing played
+        history = {"phase": "dagger", "iteration": it + 1, "beta": played_beta, "decisions": len(train),
                    "allow_evaluation_seeds": options.allow_evaluation_seeds}
         path = model.save(out / f"iter_{it + 1}", history)
         model.history = model.history[:-1]  # the same entry goes into latest/
         model.save(out / "latest", history)
         checkpoint = str(path)
-        row = {"iteration": it + 1, "beta": beta, "labelled_decisions": len(train) + len(held),
+        row = {"iteration": it + 1, "beta": played_beta, "labelled_decisions": len(train) + len(held),
                "train_decisions": len(train), "held_out_decisions": len(held), "fit": fit,
                "played": summarize(played), "agreement": agreement(model, cache, held, train) if held else {}}
         if eval_seeds and ((it + 1) % settings.eval_every == 0 or it + 1 == options.iterations):
