@@ -197,8 +197,6 @@ def train_heads(model: LarmModel, cache: StateCache, decisions: Sequence[Decisio
             progress(f"  step {step}/{options.steps}: skill loss {_mean(skill_losses[-n:]):.4f}, "
                      f"argument loss {_mean(argument_losses[-n:]):.4f}")
     model.eval()
-    for group in optimiser.param_groups:  # the next iteration's schedule starts from the full rate
-        group["lr"] = group.get("initial_lr", group["lr"])
     wall = time.monotonic() - started
     return {"steps": options.steps,
             "first_loss": round(skill_losses[0], 4) if skill_losses else None,
