@@ -4,6 +4,7 @@
     python run_agent.py play [--task T] [--policy expert|random|larm] [--seed N] [--server HOST:PORT] [--record DIR]
     python run_agent.py eval --policy expert --task enchanted_diamond_sword --seeds 10 [--json]
     python run_agent.py check-world [--json] [--seed N] [--recipes all|N]
+    python run_agent.py report EVAL.json[=CHECKPOINT] ... [--png OUT.png] [--json]
     python run_agent.py replay SESSION_DIR [--video OUT.mp4] [--json]
     python run_agent.py bench bridge [--json] [--seed N] [--server HOST:PORT]
     python run_agent.py bench latency [--json] [--backbone SPEC] [--checkpoint DIR] [--device cpu|cuda|auto] [--dtype auto|bf16|fp32 ...] [--decisions N]
@@ -103,6 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
                     help="run the workers on this Ray cluster (every node with the project installed) instead of "
                     "a local Ray runtime")
     _train_parser(sub)
+    report = sub.add_parser("report", help="success per tier against DAgger iteration and labelled decisions, "
+                            "from eval --json reports of LARM checkpoints",
+                            description="Place each `eval --policy larm --checkpoint C --json` report by C's training "
+                            "history (DAgger iterations with the learner playing; decisions trained on), print the "
+                            "table and draw the plot.")
+    report.add_argument("reports", nargs="+", metavar="EVAL.json[=CHECKPOINT]",
+                        help="eval --json reports (=CHECKPOINT where the report does not name its checkpoint)")
+    report.add_argument("--png", metavar="OUT.png", help="write the plot here")
+    report.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     _not_yet(sub, "finetune")
     replay = sub.add_parser("replay", help="a recorded session, as a timeline and video",
                             description="Print a recorded session's timeline (step, token, ok/error, reward) "
@@ -425,6 +435,29 @@ def _env_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> d
     return {"speed": speed, "stuck_after": args.stuck_after or None}
 
 
+def _report(args: argparse.Namespace) -> int:
+    """run_agent.py report: the DAgger progress table (and plot) from eval reports."""
+    import json
+    from pathlib import Path
+
+    from brain.evaluation.progress import ReportError, check_comparable, load_point, plot_success, rows, table
+
+    try:
+        points = [load_point(spec) for spec in args.reports]
+        check_comparable(points)
+    except ReportError as err:
+        print(f"run_agent.py report: error: {err}", file=sys.stderr)
+        return 2
+    report_rows = rows(points)
+    print(json.dumps(report_rows) if args.json else table(report_rows))
+    if args.png:
+        seeds = points[0].evaluation.get("seeds") or []
+        title = f"{points[0].evaluation.get('task')}, seeds {seeds[0]}..{seeds[-1]}" if seeds else None
+        plot_success(report_rows, Path(args.png), title)
+        print(f"plot: {args.png}", file=sys.stderr)
+    return 0
+
+
 def _not_yet(sub: argparse._SubParsersAction, name: str) -> None:
     summary, issue = NOT_YET[name]
     sub.add_parser(name, help=f"{summary} (not implemented yet: issue {issue})", description=summary)
@@ -498,6 +531,8 @@ def _run(argv: Sequence[str] | None) -> int:
         except ConnectionError as err:  # --ray-address: no cluster there, or it refused us
             print(f"run_agent.py eval: error: {err}", file=sys.stderr)
             return 2
+    if args.command == "report":
+        return _report(args)
     if args.command == "replay":
         from agent.replay import main as replay
 

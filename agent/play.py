@@ -65,7 +65,8 @@ def evaluate(task: str, policies: Callable[[int], Policy], policy_meta: Mapping[
     if ranges != ["evaluation"]:
         say(f"note: seeds {seed_start}..{seed_list[-1]} are not all evaluation seeds (agent/seeds.py): a result on "
             "seeds a policy may have been developed or trained on is a smoke test, not a held-out figure")
-    summary = {"task": task, "policy": policy_meta["name"], **({"head": policy_meta["head"]} if "head" in policy_meta else {}),
+    summary = {"task": task, "policy": policy_meta["name"],
+               **{k: policy_meta[k] for k in ("checkpoint", "head") if k in policy_meta},
                "seeds": seed_list, "seed_ranges": ranges,
                "speed": options.get("speed", 1.0), "workers": workers,
                "assists": [], **summarize(reports), "episodes_detail": [r.to_json() for r in reports]}

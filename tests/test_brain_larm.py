@@ -249,6 +249,11 @@ def test_the_frozen_trunk_learns_the_toy_expert_from_states_computed_once(toy_se
     again, said = StateCache(model, batch=16, path=tmp_path / "states.pt"), []
     again.add(decisions, said.append)
     assert not said and again.states.keys() == cache.states.keys()
+    # A cut-off file is not fatal: it is said, and the states are computed again.
+    (tmp_path / "cut.pt").write_bytes((tmp_path / "states.pt").read_bytes()[:1000])
+    said = []
+    cut = StateCache(model, batch=16, path=tmp_path / "cut.pt", progress=said.append)
+    assert not cut.states and len(said) == 1 and "cut.pt is unreadable" in said[0]
     frozen = {k: v.clone() for k, v in cache.states.items()}
     # The readout over the cached states is what a live decision computes (one backbone forward).
     with torch.no_grad():

@@ -60,6 +60,7 @@ def test_dagger_plays_labels_retrains_and_evaluates_in_real_worlds(tmp_path: Pat
     assert code == 0, err[-3000:]
     rows = json.loads((out / "dagger.json").read_text())["rows"]
     assert [r["iteration"] for r in rows] == [1, 2] and [r["beta"] for r in rows] == [1.0, 0.0]
+    assert [r["dagger_iteration"] for r in rows] == [0, 1]                 # the expert alone, then the learner
     for it, actor in ((1, "expert"), (2, "learner")):
         (session,) = (out / "sessions" / f"iter_{it}").iterdir()
         steps = [json.loads(line) for line in (session / "events.jsonl").read_text().splitlines()]

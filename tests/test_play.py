@@ -55,9 +55,11 @@ def test_eval_reports_each_tier_over_the_seeds(monkeypatch: pytest.MonkeyPatch, 
         built.append(seed)
         return ScriptedPolicy(TO_THE_SWORD)
 
-    code = evaluate("wooden_sword", policies, META, 3, 1, str(tmp_path), 10, True, True)
+    meta = {**META, "checkpoint": "/runs/iter_2"}
+    code = evaluate("wooden_sword", policies, meta, 3, 1, str(tmp_path), 10, True, True)
     summary = json.loads(capsys.readouterr().out)
     assert code == 0 and built == [1, 2, 3] and summary["seeds"] == [1, 2, 3] and summary["policy"] == "scripted"
+    assert summary["checkpoint"] == "/runs/iter_2"                 # `report` places it by this checkpoint
     assert summary["episodes"] == 3 and summary["task_successes"] == 2 and summary["assists"] == []
     wooden = summary["tiers"]["wooden"]
     assert (wooden["successes"], wooden["episodes"], wooden["median_ticks"]) == (3, 3, 600)  # of 300, 600, 2700

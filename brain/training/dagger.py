@@ -42,6 +42,7 @@ from agent.play import run_episodes
 from agent.seeds import EVALUATION_SEEDS, check_training_seeds
 from agent.tasks import TIERS
 from brain.data.decisions import Decision, LoadReport, input_key, load_decisions
+from brain.evaluation.progress import dagger_iteration, plot_success
 from brain.model.checkpoint import CheckpointError, read_meta
 from brain.model.device import compute_dtype, resolve_device
 from brain.model.larm import LarmConfig, LarmModel
@@ -123,15 +124,23 @@ class StateCache:
     (a retraining with --episodes 0, or a run continued from --init); a file from another backbone is ignored.
     """
 
-    def __init__(self, model: LarmModel, batch: int, path: Path | None = None) -> None:
+    def __init__(self, model: LarmModel, batch: int, path: Path | None = None,
+                 progress: Progress = lambda m: None) -> None:
         self.model, self.batch, self.path = model, batch, path
         self.states: dict[str, torch.Tensor] = {}
         self._keys: dict[str, str] = {}  # input_key -> prompt key
         self._stamp = f"{model.backbone.fingerprint}:{model.backbone_dtype}"
         if path is not None and path.exists():
-            saved = torch.load(path, map_location="cpu")
+            try:
+                saved = torch.load(path, map_location="cpu")
+            except Exception as err:  # noqa: BLE001 - a cut-off or foreign file: the states are computed again
+                progress(f"{path} is unreadable ({type(err).__name__}: {str(err)[:120]}); computing the states again")
+                return
             if isinstance(saved, dict) and saved.get("backbone") == self._stamp:
                 self.states = dict(saved["states"])
+                progress(f"{len(self.states)} backbone states kept from {path}")
+            else:
+                progress(f"{path} holds another backbone's states; computing them again")
 
     def key(self, decision: Decision) -> str:
         k = input_key(decision.input)
@@ -164,7 +173,11 @@ class StateCache:
         tmp.replace(self.path)
 
     def hidden(self, decisions: Sequence[Decision]) -> torch.Tensor:
-        return self.model.read_out([self.states[self.key(d)].float() for d in decisions])
+        return self.read([self.key(d) for d in decisions])
+
+    def read(self, keys: Sequence[str]) -> torch.Tensor:
+        """The readout of the states of these keys (a training batch: keys computed once per run)."""
+        return self.model.read_out([self.states[k].float() for k in keys])
 
 
 def train_heads(model: LarmModel, cache: StateCache, decisions: Sequence[Decision], options: TrainOptions,
@@ -177,10 +190,10 @@ def train_heads(model: LarmModel, cache: StateCache, decisions: Sequence[Decisio
     warmup = max(1, options.steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda i: min(1.0, (i + 1) / warmup) * 0.5 * (
         1 + math.cos(math.pi * min(1.0, i / max(1, options.steps)))))
-    pool = list(decisions)
+    pool = list(zip(decisions, [cache.key(d) for d in decisions]))  # a key hashes the whole state: once
     for step in range(1, options.steps + 1):
-        batch = rng.sample(pool, min(options.batch_size, len(pool)))
-        hidden = cache.hidden(batch)
+        batch, keys = zip(*rng.sample(pool, min(options.batch_size, len(pool))))
+        hidden = cache.read(keys)
         out = model.decide(hidden, model.masks([d.input for d in batch]))
         skill = F.cross_entropy(out.logits, torch.tensor([d.skill for d in batch], device=hidden.device))
         arguments = argument_loss(model, hidden, batch)
@@ -284,7 +297,7 @@ def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
 
     model = build_model(options, settings, device, progress)
-    cache = StateCache(model, settings.encode_batch, out / "states.pt")
+    cache = StateCache(model, settings.encode_batch, out / "states.pt", progress)
     params = model.trainable_parameters(vision=False)
     optimiser = torch.optim.AdamW(params, lr=options.lr, weight_decay=settings.weight_decay)
     report = LoadReport()
@@ -327,7 +340,8 @@ def run(options: TrainOptions, progress: Progress) -> dict[str, Any]:
         model.history = model.history[:-1]  # the same entry goes into latest/
         model.save(out / "latest", history)
         checkpoint = str(path)
-        row = {"iteration": it + 1, "beta": played_beta, "labelled_decisions": len(train) + len(held),
+        row = {"iteration": it + 1, "dagger_iteration": dagger_iteration(model.history), "beta": played_beta,
+               "labelled_decisions": len(train) + len(held),
                "train_decisions": len(train), "held_out_decisions": len(held), "fit": fit,
                "played": summarize(played), "agreement": agreement(model, cache, held, train) if held else {}}
         if eval_seeds and ((it + 1) % settings.eval_every == 0 or it + 1 == options.iterations):
@@ -364,32 +378,10 @@ def _tier_line(row: dict[str, Any]) -> str:
 
 def _write_report(out: Path, settings: DaggerSettings, rows: list[dict[str, Any]]) -> None:
     (out / "dagger.json").write_text(json.dumps({"settings": asdict(settings), "rows": rows}, indent=1, default=str))
-    if any("evaluation" in r for r in rows):
-        plot_success(rows, out / "dagger.png")
+    evaluated = [{"iteration": r["dagger_iteration"], "labelled_decisions": r["train_decisions"],
+                  "tiers": r["evaluation"]["tiers"]} for r in rows if "evaluation" in r]
+    if evaluated:
+        plot_success(evaluated, out / "dagger.png")
 
 
-def plot_success(rows: list[dict[str, Any]], path: Path) -> None:
-    """Success per tier against the iteration (left) and the labelled decisions (right)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    evaluated = [r for r in rows if "evaluation" in r]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
-    for name in TIERS:
-        rate = [r["evaluation"]["tiers"][name]["successes"] / max(1, r["evaluation"]["tiers"][name]["episodes"])
-                for r in evaluated]
-        axes[0].plot([r["iteration"] for r in evaluated], rate, marker="o", label=name)
-        axes[1].plot([r["labelled_decisions"] for r in evaluated], rate, marker="o", label=name)
-    axes[0].set_xlabel("DAgger iteration")
-    axes[1].set_xlabel("labelled decisions")
-    axes[0].set_ylabel("success (evaluation worlds)")
-    axes[0].set_ylim(-0.05, 1.05)
-    axes[1].legend(loc="best", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-__all__ = ["DaggerSettings", "StateCache", "agreement", "held_out", "plot_success", "run", "tier_of", "train_heads"]
+__all__ = ["DaggerSettings", "StateCache", "agreement", "held_out", "run", "tier_of", "train_heads"]
