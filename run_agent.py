@@ -5,6 +5,7 @@
     python run_agent.py eval --policy expert --task enchanted_diamond_sword --seeds 10 [--json]
     python run_agent.py check-world [--json] [--seed N] [--recipes all|N]
     python run_agent.py report EVAL.json[=CHECKPOINT] ... [--png OUT.png] [--json]
+    python run_agent.py referee --eval SESSIONS [--referee oracle|openai|hf] [--referee-noise P] [--json]
     python run_agent.py replay SESSION_DIR [--video OUT.mp4] [--json]
     python run_agent.py bench bridge [--json] [--seed N] [--server HOST:PORT]
     python run_agent.py bench latency [--json] [--backbone SPEC] [--checkpoint DIR] [--device cpu|cuda|auto] [--dtype auto|bf16|fp32 ...] [--decisions N]
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="eval --json reports (=CHECKPOINT where the report does not name its checkpoint)")
     report.add_argument("--png", metavar="OUT.png", help="write the plot here")
     report.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
+    _referee_parser(sub)
     _not_yet(sub, "finetune")
     replay = sub.add_parser("replay", help="a recorded session, as a timeline and video",
                             description="Print a recorded session's timeline (step, token, ok/error, reward) "
@@ -435,6 +437,86 @@ def _env_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> d
     return {"speed": speed, "stuck_after": args.stuck_after or None}
 
 
+def _referee_options(p: argparse.ArgumentParser) -> None:
+    """Choosing a referee (referee --eval; finetune)."""
+    p.add_argument("--referee", default="oracle", choices=["oracle", "openai", "hf"],
+                   help="oracle (default: offline, from the recipe graph), openai (an OpenAI-compatible chat "
+                   "endpoint), hf (a local transformers model)")
+    p.add_argument("--referee-model", metavar="NAME",
+                   help="openai: the model name (or LARM_REFEREE_MODEL); hf: gemma-3-270m (default), tiny-random "
+                   "or a Hugging Face folder")
+    p.add_argument("--referee-url", metavar="URL",
+                   help="openai: the endpoint, e.g. http://127.0.0.1:8000/v1 (or LARM_REFEREE_URL)")
+    p.add_argument("--referee-key-env", metavar="VAR", default="LARM_REFEREE_KEY",
+                   help="openai: the environment variable holding the key (default LARM_REFEREE_KEY, then "
+                   "OPENAI_API_KEY; a key never goes on the command line)")
+    p.add_argument("--referee-timeout", type=float, default=20.0, metavar="S", help="openai: per request (default 20)")
+    p.add_argument("--referee-retries", type=int, default=2, metavar="N",
+                   help="openai: retries after a timeout, connection error, 429 or 5xx (default 2)")
+    p.add_argument("--referee-rpm", type=float, default=0.0, metavar="N",
+                   help="openai: at most N requests per minute (default 0: no limit)")
+    p.add_argument("--referee-price", type=float, nargs=2, default=(0.0, 0.0), metavar=("IN", "OUT"),
+                   help="openai: price per million prompt and completion tokens, for the cost counted")
+    p.add_argument("--referee-noise", type=float, default=0.0, metavar="P",
+                   help="replace a fraction P of judgements by a wrong class (default 0)")
+
+
+def _make_referee(args: argparse.Namespace) -> object:
+    """The referee the options name; ValueError (one line) for bad input."""
+    from brain.referee import make_referee
+
+    if args.referee_rpm < 0 or args.referee_retries < 0 or args.referee_timeout <= 0:
+        raise ValueError("--referee-rpm and --referee-retries must be 0 or more, --referee-timeout above 0")
+    if args.referee != "openai" and (args.referee_url or args.referee_rpm or any(args.referee_price)):
+        raise ValueError("--referee-url, --referee-rpm and --referee-price apply to --referee openai only")
+    return make_referee(args.referee, model=args.referee_model, url=args.referee_url,
+                        key=os.environ.get(args.referee_key_env), noise=args.referee_noise,
+                        timeout_s=args.referee_timeout, retries=args.referee_retries,
+                        min_interval_s=60.0 / args.referee_rpm if args.referee_rpm else 0.0,
+                        price_in=args.referee_price[0], price_out=args.referee_price[1])
+
+
+def _referee_parser(sub: argparse._SubParsersAction) -> None:
+    ref = sub.add_parser("referee", help="--eval SESSIONS: a referee's agreement with the oracle on recorded steps",
+                         description="Judge every recorded step of the sessions with the referee and with the "
+                         "oracle; print the agreement, Cohen's kappa, the confusion matrix and the referee's "
+                         "calls, tokens, cost and latency.")
+    ref.add_argument("--eval", nargs="+", required=True, metavar="SESSIONS",
+                     help="session folders, or folders of them")
+    _referee_options(ref)
+    ref.add_argument("--limit", type=int, default=0, metavar="N", help="judge the first N steps only (default all)")
+    ref.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _referee(args: argparse.Namespace) -> int:
+    """run_agent.py referee --eval SESSIONS."""
+    import json
+
+    from agent.recording import SessionError
+    from brain.referee.agreement import confusion, questions, table
+
+    if args.limit < 0:
+        print("run_agent.py referee: error: --limit must be 0 (all) or more", file=sys.stderr)
+        return 2
+    try:
+        referee = _make_referee(args)
+        items = list(questions(args.eval))
+    except (ValueError, SessionError) as err:
+        print(f"run_agent.py referee: error: {err}", file=sys.stderr)
+        return 2
+    items = items[:args.limit] if args.limit else items
+    if not items:
+        print(f"run_agent.py referee: error: no recorded step of a known task in {' '.join(args.eval)}",
+              file=sys.stderr)
+        return 2
+    try:
+        report = confusion(referee, items, progress=lambda m: print(m, file=sys.stderr))  # type: ignore[arg-type]
+    finally:
+        referee.close()  # type: ignore[attr-defined]
+    print(json.dumps(report) if args.json else table(report))
+    return 0
+
+
 def _report(args: argparse.Namespace) -> int:
     """run_agent.py report: the DAgger progress table (and plot) from eval reports."""
     import json
@@ -533,6 +615,8 @@ def _run(argv: Sequence[str] | None) -> int:
             return 2
     if args.command == "report":
         return _report(args)
+    if args.command == "referee":
+        return _referee(args)
     if args.command == "replay":
         from agent.replay import main as replay
 

@@ -1,6 +1,7 @@
 """Imports run one way (README "Architecture"): world < bridge < skills < agent < brain < the command line,
-and inside brain: model < data < training and evaluation. A module may import from its own part or a lower
-one, never from a higher one; the module graph has no cycle. Function-level imports count too."""
+and inside brain: model < data < training and evaluation, the referees below training. A module may import
+from its own part or a lower one, never from a higher one; the module graph has no cycle. Function-level
+imports count too."""
 from __future__ import annotations
 
 import ast
@@ -20,6 +21,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "agent": ("brain", "run_agent"),
     "brain.model": ("brain.data", "brain.training", "brain.evaluation", "brain.policy", "agent", "run_agent"),
     "brain.data": ("brain.training", "brain.evaluation", "brain.policy", "run_agent"),
+    "brain.referee": ("brain.training", "brain.evaluation", "brain.policy", "run_agent"),
     "brain": ("run_agent",),
 }
 
