@@ -29,10 +29,6 @@ from brain.model.device import DTYPES
 if TYPE_CHECKING:
     from agent.policies import Policy
 
-# Subcommands in the contract that later issues implement, and where each is tracked.
-NOT_YET = {
-    "finetune": ("online referee RL while playing", 5),
-}
 # Each training phase's module (imported only when asked for) and whether it reads recorded sessions.
 PHASE_MODULES = {"pretrain": ("brain.training.pretrain", False), "vision": ("brain.training.vision", True),
                  "bc": ("brain.training.bc", True), "dagger": ("brain.training.dagger", False), "cola-idm": ("brain.training.cola_idm", True),
@@ -115,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--png", metavar="OUT.png", help="write the plot here")
     report.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     _referee_parser(sub)
-    _not_yet(sub, "finetune")
+    _finetune_parser(sub)
     replay = sub.add_parser("replay", help="a recorded session, as a timeline and video",
                             description="Print a recorded session's timeline (step, token, ok/error, reward) "
                             "and optionally write an annotated video.")
@@ -197,6 +193,17 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--json", action="store_true", help="print the metrics report as JSON")
 
 
+def _set_pairs(items: Sequence[str]) -> dict[str, str]:
+    """--set KEY=VALUE ... as a dict; ValueError for an item without '='."""
+    extra = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set {item!r}: expected KEY=VALUE")
+        extra[key.strip()] = value.strip()
+    return extra
+
+
 def _train_options(args: argparse.Namespace) -> object:
     """TrainOptions from the arguments; ValueError with a one-line reason for bad input."""
     from pathlib import Path
@@ -250,12 +257,7 @@ def _train_options(args: argparse.Namespace) -> object:
     for p in args.corpus:
         if not Path(p).exists():
             raise ValueError(f"--corpus {p}: no such file or folder")
-    extra = {}
-    for item in args.settings:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--set {item!r}: expected KEY=VALUE")
-        extra[key.strip()] = value.strip()
+    extra = _set_pairs(args.settings)
     if args.steps < 0 or args.batch_size < 1 or args.lr <= 0:
         raise ValueError("--steps must be >= 0, --batch-size >= 1 and --lr > 0")
     if not 0 <= args.eval_fraction < 1:
@@ -476,6 +478,79 @@ def _make_referee(args: argparse.Namespace) -> object:
                         price_in=args.referee_price[0], price_out=args.referee_price[1])
 
 
+def _finetune_parser(sub: argparse._SubParsersAction) -> None:
+    ft = sub.add_parser("finetune", help="online referee RL: PPO on the skill head (or --latent: CoLA's latent "
+                        "policy) in fresh training worlds, a referee judging every skill",
+                        description="Play fresh training-range worlds with the LARM policy; a referee judges every "
+                        "executed skill and its reward joins the environment's; PPO with GAE updates the skill "
+                        "head and critic (--latent: CoLA's latent policy, the decoder frozen) with a KL penalty to "
+                        "the starting policy. Writes DIR/latest (a checkpoint play and eval take) and TensorBoard "
+                        "curves in DIR/tb.")
+    ft.add_argument("--task", default=DEFAULT_TASK, help=f"one of {', '.join(TASKS)} (default {DEFAULT_TASK})")
+    _referee_options(ft)
+    ft.add_argument("--init", metavar="DIR", help="the LARM checkpoint to start from (default: the one that ships, "
+                    "brain/checkpoints/dagger)")
+    ft.add_argument("--checkpoint-dir", required=True, metavar="DIR", help="where the run writes latest/ and tb/")
+    ft.add_argument("--steps", type=int, default=256, help="decisions in all, counting those before a --resume "
+                    "(default 256)")
+    ft.add_argument("--latent", action="store_true", help="PPO on the checkpoint's CoLA latent policy instead")
+    ft.add_argument("--resume", action="store_true", help="continue the run in --checkpoint-dir (optimiser, "
+                    "counters and the next world as they were saved)")
+    ft.add_argument("--workers", type=int, default=1, metavar="N", help="worlds at once (only 1 so far)")
+    ft.add_argument("--lr", type=float, default=1e-4, help="learning rate (default 1e-4)")
+    ft.add_argument("--seed", type=int, default=0, help="random seed of the sampling (default 0)")
+    ft.add_argument("--device", default="auto", help="cpu, cuda or auto (default: cuda when present)")
+    ft.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
+                    help="a finetune or PPO setting (repeatable; brain/training/finetune.py, brain/training/ppo.py)")
+    ft.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _finetune(args: argparse.Namespace) -> int:
+    """run_agent.py finetune; bad input exits 2 with one line."""
+    import json
+    from pathlib import Path
+
+    from brain.model.backbone import BackboneError
+    from brain.model.checkpoint import CheckpointError
+    from brain.training.options import parse_settings
+
+    def fail(message: str) -> int:
+        print(f"run_agent.py finetune: error: {message}", file=sys.stderr)
+        return 2
+
+    if args.task not in TASKS:
+        return fail(f"unknown --task {args.task!r}; known: {', '.join(TASKS)}")
+    if args.workers != 1:
+        return fail("--workers: finetune plays one world at a time so far")
+    try:
+        from brain.policy import default_checkpoint
+        from brain.training.finetune import FinetuneOptions, FinetuneSettings, run
+        from brain.training.ppo import PpoSettings
+
+        settings, ppo = parse_settings(_set_pairs(args.settings), "finetune", FinetuneSettings, PpoSettings)
+        init = args.init or default_checkpoint()
+        if init is None:
+            return fail("no --init given and no shipped checkpoint (brain/checkpoints/dagger) in this installation")
+        referee = _make_referee(args)
+    except ValueError as err:
+        return fail(str(err))
+    options = FinetuneOptions(task=args.task, init=Path(init), checkpoint_dir=Path(args.checkpoint_dir),
+                              steps=args.steps, referee=referee, latent=args.latent, resume=args.resume, lr=args.lr,
+                              seed=args.seed, device=args.device, settings=settings, ppo=ppo)  # type: ignore[arg-type]
+
+    def progress(message: str) -> None:
+        print(f"[finetune] {message}", file=sys.stderr, flush=True)
+
+    try:
+        report = run(options, progress)
+    except (CheckpointError, BackboneError, ValueError) as err:
+        return fail(str(err).splitlines()[0])
+    print(json.dumps(report, default=str) if args.json else
+          f"{report['env_steps']} decisions, {report['updates']} updates, {len(report['episodes'])} episodes "
+          f"finished; checkpoint {report['checkpoint']}")
+    return 0
+
+
 def _referee_parser(sub: argparse._SubParsersAction) -> None:
     ref = sub.add_parser("referee", help="--eval SESSIONS: a referee's agreement with the oracle on recorded steps",
                          description="Judge every recorded step of the sessions with the referee and with the "
@@ -540,11 +615,6 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _not_yet(sub: argparse._SubParsersAction, name: str) -> None:
-    summary, issue = NOT_YET[name]
-    sub.add_parser(name, help=f"{summary} (not implemented yet: issue {issue})", description=summary)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line; Ctrl-C (or a SIGTERM, as `kill` sends) ends it with exit 130 and one line, not a
     traceback (episodes close their recording and worlds on the way out, checkpoints are written atomically)."""
@@ -557,7 +627,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)  # unimplemented commands accept their future options
+    args, extra = parser.parse_known_args(argv)  # train reports unknown arguments itself
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
@@ -565,9 +635,6 @@ def _run(argv: Sequence[str] | None) -> int:
         if extra:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
         return _train(args)
-    if args.command in NOT_YET:
-        print(f"run_agent.py {args.command}: not implemented yet: tracked in issue {NOT_YET[args.command][1]}", file=sys.stderr)
-        return 2
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "check-world":
@@ -617,6 +684,8 @@ def _run(argv: Sequence[str] | None) -> int:
         return _report(args)
     if args.command == "referee":
         return _referee(args)
+    if args.command == "finetune":
+        return _finetune(args)
     if args.command == "replay":
         from agent.replay import main as replay
 

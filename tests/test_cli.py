@@ -5,7 +5,7 @@ import pytest
 
 from conftest import run_cli
 
-CONTRACT = ["play", "check-world", "eval", "train", "finetune", "bench", "replay"]
+CONTRACT = ["play", "check-world", "eval", "train", "finetune", "bench", "replay", "referee", "report"]
 
 
 def test_help_lists_every_contract_subcommand() -> None:
@@ -41,10 +41,9 @@ def test_check_world_help_documents_its_options() -> None:
         assert option in result.stdout
 
 
-def test_finetune_is_not_there_yet_and_says_where_it_is_tracked() -> None:
-    result = run_cli("finetune", "--task", "x")
-    assert result.returncode == 2
-    assert "not implemented yet: tracked in issue 5" in result.stderr
+def test_finetune_refuses_an_unknown_task() -> None:
+    result = run_cli("finetune", "--task", "x", "--checkpoint-dir", "unused")
+    assert result.returncode == 2 and "unknown --task 'x'" in result.stderr
 
 
 @pytest.mark.parametrize("args, message", [

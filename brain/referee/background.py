@@ -9,8 +9,10 @@ from brain.referee.judgement import Judgement, Question, Referee
 
 class BackgroundReferee:
     def __init__(self, referee: Referee, threads: int = 4) -> None:
+        """threads: questions judged at once (one for a referee that must see an episode in order)."""
         self.referee = referee
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"referee-{referee.name}")
+        self._pool = ThreadPoolExecutor(max_workers=1 if referee.ordered else threads,
+                                        thread_name_prefix=f"referee-{referee.name}")
 
     def submit(self, question: Question) -> Future[Judgement]:
         """Start judging; the future's result is a Judgement (never an exception: Referee.judge catches)."""

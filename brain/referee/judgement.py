@@ -128,6 +128,7 @@ class RefereeStats:
 class Referee:
     """A referee: `judge` answers one question (timed and counted); subclasses implement `_judge`."""
     name = "referee"
+    ordered = False  # True: judges an episode's steps in order (it follows the episode), so one at a time
 
     def __init__(self) -> None:
         self.stats = RefereeStats()

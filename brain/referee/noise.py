@@ -16,6 +16,7 @@ class NoisyReferee(Referee):
         super().__init__()
         self.inner, self.p, self.flipped = inner, p, 0
         self.name = f"{inner.name}+noise{p:g}"
+        self.ordered = inner.ordered
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
 

@@ -98,6 +98,7 @@ def _died(q: Question) -> bool:
 class OracleReferee(Referee):
     """Judges from the recipe graph and the state change; no model, no network."""
     name = "oracle"
+    ordered = True
 
     def __init__(self) -> None:
         super().__init__()

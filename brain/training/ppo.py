@@ -1,6 +1,8 @@
-"""PPO with GAE over a small discrete action space (CoLA's K latent codes), CleanRL-style: every line visible.
+"""PPO with GAE over a discrete action space (CoLA's K latent codes, or LARM's skills), CleanRL-style: every
+line visible.
 
-Used by ``brain/training/cola_common.py`` (phase cola-rl): the actor is the latent policy π(z | h), the critic V(h),
+Used by phase cola-rl (brain/training/cola_rl.py) and by finetune (brain/training/finetune.py, where the
+actor is LARM's skill head over the masked skills): the actor is the latent policy π(z | h), the critic V(h),
 both small heads on LARM's frozen hidden state h, so a rollout stores h itself and the update never runs
 the backbone. A KL penalty keeps π close to the behaviour-cloned latent policy π_ref (CoLA's RL phase);
 with only K codes the KL is computed exactly over the whole distribution, not estimated from samples.
@@ -61,6 +63,7 @@ class Rollout:
     terminated: torch.Tensor      # T (bool)
     ended: torch.Tensor           # T (bool)
     next_values: torch.Tensor     # T, V(s_{t+1}) at sampling time
+    masks: torch.Tensor | None = None  # T×K allowed actions (the skill head's preconditions); None: all
 
 
 def compute_gae(rewards: torch.Tensor, values: torch.Tensor, next_values: torch.Tensor,
@@ -87,9 +90,13 @@ def kl_divergence(logits: torch.Tensor, ref_logits: torch.Tensor) -> torch.Tenso
 
 
 def ppo_update(model: Any, params: list[nn.Parameter], optimizer: torch.optim.Optimizer, rollout: Rollout,
-               settings: PpoSettings, generator: torch.Generator | None = None) -> dict[str, float]:
-    """PPO epochs over one rollout. `model` has latent_policy(h) -> logits B×K and value(h) -> B.
+               settings: PpoSettings, generator: torch.Generator | None = None,
+               train_policy: bool = True) -> dict[str, float]:
+    """PPO epochs over one rollout. `model` has latent_policy(h) -> logits B×K (latent_policy(h, masks) when
+    the rollout has masks: masked logits finite, e.g. -1e9, so the entropy and KL stay defined) and
+    value(h) -> B.
 
+    train_policy False: only the critic's loss is minimised (a value warm-up).
     Returns the mean of each term over the last epoch run (policy_loss, value_loss, entropy, kl_ref: the
     exact KL to π_ref, approx_kl_old: CleanRL's estimate of KL(π_old ‖ π), clipfrac) and the epochs run.
     """
@@ -103,7 +110,8 @@ def ppo_update(model: Any, params: list[nn.Parameter], optimizer: torch.optim.Op
         order = torch.randperm(T, generator=generator)
         for start in range(0, T, settings.minibatch_size):
             mb = order[start:start + settings.minibatch_size]
-            logits = model.latent_policy(rollout.hidden[mb])
+            h = rollout.hidden[mb]
+            logits = model.latent_policy(h) if rollout.masks is None else model.latent_policy(h, rollout.masks[mb])
             logp_all = F.log_softmax(logits, dim=-1)
             new_logprob = logp_all.gather(1, rollout.codes[mb].view(-1, 1)).squeeze(1)
             entropy = -(logp_all.exp() * logp_all).sum(dim=-1).mean()
@@ -122,7 +130,9 @@ def ppo_update(model: Any, params: list[nn.Parameter], optimizer: torch.optim.Op
             value_loss = 0.5 * (model.value(rollout.hidden[mb]) - returns[mb]).pow(2).mean()
             # Stay near the cloned latent policy.
             kl_ref = kl_divergence(logits, rollout.ref_logits[mb]).mean()
-            loss = pg_loss - settings.ent_coef * entropy + settings.vf_coef * value_loss + settings.kl_coef * kl_ref
+            loss = settings.vf_coef * value_loss
+            if train_policy:  # False: a value warm-up, the critic alone learns the returns
+                loss = loss + pg_loss - settings.ent_coef * entropy + settings.kl_coef * kl_ref
 
             optimizer.zero_grad()
             loss.backward()

@@ -1,0 +1,462 @@
+"""`run_agent.py finetune`: online referee RL (LARM; papers.md, design sections 6 and 7), one readable loop.
+
+    ./larm finetune --task T --referee oracle|openai|hf --init C --checkpoint-dir D --steps N [--latent] [--resume]
+
+The policy plays fresh training-range worlds (episode i: world --set world_seed + i). After every skill the
+referee judges (task, state before, skill and result, state after) on threads beside the bot; at the end
+of each rollout its reward joins the environment's, r = (r_env + referee_weight · r_referee) · reward_scale,
+and one PPO + GAE update (brain/training/ppo.py) trains:
+- the skill head (default): LARM's actor over the skills its preconditions allow, and its critic; the
+  backbone and the frozen trunk's readout stay as they are, so a rollout keeps LARM's hidden state h and
+  an update never runs the backbone;
+- or, with --latent, CoLA's latent policy π(z | h) and its critic, the decoder frozen (the skill is decoded
+  greedily from h and z).
+Either way a KL penalty keeps the policy near the one it started from (the init checkpoint's), and the
+first --set value_warmup updates train the critic alone (the DAgger checkpoint's critic never learned).
+
+D/latest is a LARM checkpoint that play and eval take; it also holds what --resume needs (the optimiser,
+the counters, the random state), written in the same atomic save. A resumed run starts its next episode
+in the next fresh world. Curves go to TensorBoard in D/tb: returns, tiers reached, the referee's class mix,
+losses, KL, entropy, explained variance, decisions per second.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import io
+import math
+import time
+from collections import Counter
+from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from agent.env import DEFAULT_STUCK_AFTER, FAST_SPEED
+from agent.seeds import check_training_seeds
+from agent.tasks import TIERS, get_task
+from brain.model.checkpoint import CheckpointError, read_meta
+from brain.model.device import resolve_device
+from brain.model.larm import LarmModel
+from brain.policy import input_from_observation
+from brain.referee import Judgement, Question, Referee, RefereeRewards, Verdict
+from brain.referee.background import BackgroundReferee
+from brain.training.options import Progress
+from brain.training.ppo import PpoSettings, Rollout, compute_gae, ppo_update
+from skills.vocabulary import argument_mask, arguments_of
+from world.embedded_server import check_speed
+
+MASKED = -1e9   # a masked skill's logit in PPO: finite, so entropy and KL stay defined
+
+
+@dataclass
+class FinetuneSettings:
+    """finetune's --set settings (beside PpoSettings)."""
+    episode_steps: int = 150
+    """decisions per episode before it is truncated"""
+    rollout: int = 32
+    """decisions per PPO update"""
+    world_seed: int = 300_000
+    """episode i plays world world_seed + i (training seeds only: agent/seeds.py)"""
+    speed: float = FAST_SPEED
+    """the embedded world's game clock, K times real time"""
+    stuck_after: int = DEFAULT_STUCK_AFTER
+    """end an episode after this many decisions without progress (0: never)"""
+    referee_weight: float = 1.0
+    """the referee's share of the reward (0: the environment's reward alone, the ablation's baseline arm)"""
+    reward_scale: float = 0.1
+    """both rewards are multiplied by this (milestones pay up to 20: keeps the critic's targets small)"""
+    value_warmup: int = 1
+    """updates at the start that train the critic alone"""
+    save_every: int = 1
+    """write D/latest every this many updates (and at the end)"""
+    rewards: tuple[float, ...] = (0.5, 0.1, -0.1, -1.0)
+    """r_a, r_b, r_c, r_d: the referee's reward per class"""
+
+    def __post_init__(self) -> None:
+        self.speed = check_speed(self.speed)
+        RefereeRewards(*self.rewards)  # refuses an order other than r_a > r_b > 0 > r_c > r_d
+        if min(self.episode_steps, self.rollout, self.save_every) < 1 or self.value_warmup < 0:
+            raise ValueError("episode_steps, rollout and save_every must be at least 1, value_warmup 0 or more")
+
+
+@dataclass
+class FinetuneOptions:
+    task: str
+    init: Path
+    checkpoint_dir: Path
+    steps: int                       # decisions (environment steps) in all, counting those before a resume
+    referee: Referee
+    latent: bool = False
+    resume: bool = False
+    lr: float = 1e-4
+    seed: int = 0
+    device: str = "auto"
+    settings: FinetuneSettings = field(default_factory=FinetuneSettings)
+    ppo: PpoSettings = field(default_factory=PpoSettings)
+
+
+# ------------------------------------------------------------------------------------------- the actors
+
+@contextmanager
+def _heads(larm: LarmModel, heads: nn.Module) -> Iterator[None]:
+    """LARM computing with other heads (the reference policy's) for a moment."""
+    own = larm.heads
+    larm.heads = heads  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        larm.heads = own
+
+
+class SkillActor(nn.Module):
+    """PPO's view of LARM's skill head: logits over the allowed skills, the critic, a frozen reference."""
+
+    def __init__(self, larm: LarmModel, reference: dict[str, torch.Tensor]) -> None:
+        super().__init__()
+        self.larm = larm
+        self.reference = copy.deepcopy(larm.heads)
+        self.reference.load_state_dict(reference)  # the policy the run started from, the KL's anchor
+        self.reference.eval().requires_grad_(False)
+
+    def latent_policy(self, h: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        return self.larm.skill_logits(h, masks).clamp(min=MASKED)
+
+    def value(self, h: torch.Tensor) -> torch.Tensor:
+        return self.larm.value(h)
+
+    def reference_logits(self, h: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        with _heads(self.larm, self.reference):
+            return self.larm.skill_logits(h, masks).clamp(min=MASKED)
+
+    def trained(self) -> list[nn.Parameter]:
+        heads = self.larm.heads
+        return [*heads.actor.parameters(), *heads.critic.parameters(), *heads.skill_proj.parameters()]
+
+    def act(self, h: torch.Tensor, mask: torch.Tensor, g: torch.Generator) -> tuple[int, int]:
+        """(the action PPO learns, the skill played): here both are the skill."""
+        skill = int(torch.multinomial(torch.softmax(self.latent_policy(h, mask)[0], -1).cpu(), 1, generator=g))
+        return skill, skill
+
+
+class LatentActor(nn.Module):
+    """PPO's view of CoLA: the latent policy over intents, its critic, the decoder frozen."""
+
+    def __init__(self, larm: LarmModel, cola: Any, reference: dict[str, torch.Tensor]) -> None:
+        super().__init__()
+        self.larm, self.cola = larm, cola
+        self.reference = copy.deepcopy(cola.policy)
+        self.reference.load_state_dict({k.removeprefix("policy."): v for k, v in reference.items()
+                                        if k.startswith("policy.")})
+        self.reference.eval().requires_grad_(False)
+
+    def latent_policy(self, h: torch.Tensor, masks: torch.Tensor | None = None) -> torch.Tensor:
+        return self.cola.latent_policy(h)
+
+    def value(self, h: torch.Tensor) -> torch.Tensor:
+        return self.cola.value(h)
+
+    def reference_logits(self, h: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        return self.reference(h)
+
+    def trained(self) -> list[nn.Parameter]:
+        return list(self.cola.policy_parameters())
+
+    def act(self, h: torch.Tensor, mask: torch.Tensor, g: torch.Generator) -> tuple[int, int]:
+        code = int(torch.multinomial(torch.softmax(self.latent_policy(h)[0], -1).cpu(), 1, generator=g))
+        z = self.cola.code_onehot(torch.tensor([code], device=h.device))
+        return code, int(self.cola.decode(self.larm, h, z, mask).argmax(-1))
+
+
+# ------------------------------------------------------------------------------------------- one rollout
+
+@dataclass
+class Episode:
+    seed: int
+    env_return: float = 0.0
+    steps: int = 0
+    tiers: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Counters:
+    """What --resume carries on from (written with the checkpoint)."""
+    env_steps: int = 0
+    updates: int = 0
+    episodes: int = 0           # episodes started: the next one plays world_seed + episodes
+    finished: list[dict[str, Any]] = field(default_factory=list)   # one row per finished episode
+
+
+def _argument(larm: LarmModel, h: torch.Tensor, skill: int) -> dict[str, Any]:
+    """The argument head's most likely value for the skill (PPO trains which skill, not its count)."""
+    token = larm.vocab[skill].token
+    if larm.heads.argument is None or not argument_mask(token).any():
+        return {}
+    logits = larm.argument_logits(h, torch.tensor([skill], device=h.device))[0]
+    return arguments_of(token, int(logits.argmax()))
+
+
+def _question(task: str, before: dict[str, Any], token: str, args: dict[str, Any], info: dict[str, Any],
+              episode: Episode) -> Question:
+    return Question(task, before, token, args, info.get("result") or {}, info.get("state") or {},
+                    tuple(info.get("events") or ()), episode=f"seed{episode.seed}")
+
+
+# ------------------------------------------------------------------------------------------- the run
+
+def run(options: FinetuneOptions, progress: Progress, env_factory: Any = None) -> dict[str, Any]:
+    """The finetuning run; env_factory(seed_episode_index) -> env replaces the live world (tests only)."""
+    settings, ppo, task = options.settings, options.ppo, get_task(options.task)
+    out = Path(options.checkpoint_dir)
+    latest = out / "latest"
+    if options.steps < 1:
+        raise ValueError("--steps must be at least 1 (decisions)")
+    check_training_seeds(range(settings.world_seed, settings.world_seed + options.steps))
+    device = resolve_device(options.device)
+    larm, cola, counters, saved = _start(options, latest, device, progress)
+    reference = _reference(options, cola is not None)
+    actor: SkillActor | LatentActor = LatentActor(larm, cola, reference) if options.latent else SkillActor(larm, reference)
+    params = actor.trained()
+    for p in larm.parameters():
+        p.requires_grad_(False)
+    for p in params:
+        p.requires_grad_(True)
+    optimizer = torch.optim.Adam(params, lr=options.lr, eps=1e-5)
+    g = torch.Generator().manual_seed(options.seed)
+    if saved is not None:  # --resume: the optimiser and the sampling go on exactly where they were saved
+        optimizer.load_state_dict(torch.load(io.BytesIO(saved["optimizer"].numpy().tobytes()), weights_only=True))
+        g.set_state(saved["generator"])
+    rewards = RefereeRewards(*settings.rewards)
+    referee = BackgroundReferee(options.referee)
+    from torch.utils.tensorboard import SummaryWriter
+
+    writer = SummaryWriter(str(out / "tb"))
+    env = None
+    started, steps_at_start = time.monotonic(), counters.env_steps
+    try:
+        env, obs, info, episode = _new_episode(options, counters, env_factory, progress)
+        while counters.env_steps < options.steps:
+            batch, obs, info, env, episode = _collect(actor, larm, env, obs, info, episode, referee, options,
+                                                      counters, g, env_factory, progress)
+            judgements = [f.result() for f in batch.pop("futures")]
+            referee_r = torch.tensor([rewards.of(j.verdict) for j in judgements])
+            env_r = torch.tensor(batch.pop("env_rewards"))
+            rollout = Rollout(rewards=(env_r + settings.referee_weight * referee_r) * settings.reward_scale,
+                              **batch)
+            actor.train()
+            stats = ppo_update(actor, params, optimizer, rollout, ppo, generator=g,
+                               train_policy=counters.updates >= settings.value_warmup)
+            actor.eval()
+            counters.updates += 1
+            _log(writer, counters, stats, rollout, judgements, time.monotonic() - started,
+                 counters.env_steps - steps_at_start, progress)
+            if counters.updates % settings.save_every == 0 or counters.env_steps >= options.steps:
+                _save(latest, larm, cola, optimizer, g, counters, options)
+    finally:
+        if env is not None:
+            env.close()
+        referee.close()
+        writer.close()
+    return {"phase": "finetune", "checkpoint": str(latest), "env_steps": counters.env_steps,
+            "updates": counters.updates, "episodes": counters.finished, "referee": options.referee.stats.summary(),
+            "settings": dataclasses.asdict(settings), "ppo": dataclasses.asdict(ppo)}
+
+
+def _reference(options: FinetuneOptions, latent: bool) -> dict[str, torch.Tensor]:
+    """The starting policy's part (heads, or CoLA's with --latent), read from --init: the KL's anchor, the
+    same after a --resume."""
+    from brain.model.checkpoint import load_checkpoint
+
+    try:
+        parts, _ = load_checkpoint(options.init)
+    except CheckpointError as err:
+        raise CheckpointError(f"--init {options.init} (the policy the KL anchors to): {err}") from None
+    return parts["cola" if latent else "heads"]
+
+
+def _start(options: FinetuneOptions, latest: Path, device: str, progress: Progress
+           ) -> tuple[LarmModel, Any, Counters, dict[str, torch.Tensor] | None]:
+    """LARM (and CoLA with --latent) from --init, or from D/latest with --resume, and what resumes (the
+    checkpoint's "finetune" part: the optimiser's state as bytes, the sampling generator's state)."""
+    if options.resume:
+        if not (latest / "meta.json").is_file():
+            raise CheckpointError(f"--resume: {options.checkpoint_dir} holds no finetuning run (no latest/ checkpoint)")
+        state = read_meta(latest).configs.get("finetune")
+        if state is None:
+            raise CheckpointError(f"--resume: {latest} was not written by finetune")
+        if state["task"] != options.task or state["latent"] != options.latent:
+            raise CheckpointError(f"--resume: {latest} finetunes task {state['task']} (latent {state['latent']}), "
+                                  f"not {options.task} (latent {options.latent})")
+        if str(options.init) != state["init"]:
+            progress(f"--resume: this run started from {state['init']}, which stays the policy its KL anchors to")
+            options.init = Path(state["init"])
+        source = latest
+    else:
+        if (latest / "meta.json").is_file():
+            raise CheckpointError(f"{options.checkpoint_dir} already holds a finetuning run: --resume it, or give "
+                                  "another --checkpoint-dir")
+        source = Path(options.init)
+    larm, parts, meta = LarmModel.from_checkpoint(source, device=device)
+    cola = None
+    if options.latent:
+        from brain.model.cola import cola_from_checkpoint
+
+        if "cola" not in parts:
+            raise CheckpointError(f"--latent: {source} has no CoLA part (phases run: "
+                                  f"{[h.get('phase') for h in meta.history]}); train cola-idm and cola-bc first")
+        cola = cola_from_checkpoint(parts, meta, str(source)).to(device)
+    larm.eval()
+    if not options.resume:
+        progress(f"finetuning {source} (phases {[h.get('phase') for h in meta.history]}) on {options.task}")
+        return larm, cola, Counters(), None
+    state = meta.configs["finetune"]
+    if larm.history and larm.history[-1].get("phase") == "finetune":
+        larm.history = larm.history[:-1]  # this run's entry: the next save writes it again
+    counters = Counters(state["env_steps"], state["updates"], state["episodes"], list(state["finished"]))
+    progress(f"resuming {latest}: {counters.env_steps} decisions, {counters.updates} updates, "
+             f"{counters.episodes} episodes so far")
+    return larm, cola, counters, parts["finetune"]
+
+
+def _new_episode(options: FinetuneOptions, counters: Counters, env_factory: Any, progress: Progress,
+                 env: Any = None) -> tuple[Any, dict[str, Any], dict[str, Any], Episode]:
+    """The next episode, in the next fresh training world."""
+    settings = options.settings
+    seed = settings.world_seed + counters.episodes
+    counters.episodes += 1
+    if env is None:
+        if env_factory is not None:
+            env = env_factory(counters.episodes - 1)
+        else:
+            from agent.registration import make_env
+
+            env = make_env(task=options.task, max_steps=settings.episode_steps,
+                           record_dir=Path(options.checkpoint_dir) / "sessions", speed=settings.speed,
+                           stuck_after=settings.stuck_after or None,
+                           policy={"name": "finetune", "init": str(options.init), "referee": options.referee.name,
+                                   "latent": options.latent})
+    progress(f"episode {counters.episodes}: world seed {seed}")
+    obs, info = env.reset(seed=seed)
+    return env, obs, info, Episode(seed)
+
+
+def _collect(actor: SkillActor | LatentActor, larm: LarmModel, env: Any, obs: dict[str, Any], info: dict[str, Any],
+             episode: Episode, referee: BackgroundReferee, options: FinetuneOptions, counters: Counters,
+             g: torch.Generator, env_factory: Any, progress: Progress) -> tuple[dict[str, Any], Any, Any, Any, Episode]:
+    """One rollout of --set rollout decisions (fewer at the end of the run); episodes run across rollouts."""
+    n = min(options.settings.rollout, options.steps - counters.env_steps)
+    cols: dict[str, list[Any]] = {k: [] for k in ("hidden", "codes", "logprobs", "values", "ref_logits", "env_rewards",
+                                                  "terminated", "ended", "next_values", "masks", "futures")}
+    inp = input_from_observation(obs, info, options.task)
+    with torch.no_grad():
+        h = larm.encode([inp])
+    for _ in range(n):
+        mask = torch.as_tensor(np.asarray(inp.mask, dtype=bool), device=h.device)[None]
+        with torch.no_grad():
+            code, skill = actor.act(h, mask, g)
+            logp = torch.log_softmax(actor.latent_policy(h, mask)[0], -1)[code]
+            value = actor.value(h)[0]
+            ref = actor.reference_logits(h, mask)[0]
+            args = _argument(larm, h, skill)
+        token, before = larm.vocab[skill].token, info["state"]
+        obs, reward, terminated, truncated, info = env.step((token, args))
+        counters.env_steps += 1
+        episode.steps += 1
+        episode.env_return += float(reward)
+        episode.tiers |= {name for name, tier in TIERS.items() if tier.reached(info["state"])}
+        future: Future[Judgement] = referee.submit(_question(options.task, before, token, args, info, episode))
+        result = info.get("result") or {}
+        progress(f"  step {counters.env_steps}/{options.steps}: {token} -> "
+                 f"{'ok' if result.get('ok') else (result.get('error') or {}).get('kind', 'failed')}, env {reward:+.2f}")
+        next_inp = input_from_observation(obs, info, options.task)
+        with torch.no_grad():
+            h_next = larm.encode([next_inp])
+            next_value = actor.value(h_next)[0]       # bootstraps a truncated episode
+        for k, v in (("hidden", h[0]), ("codes", code), ("logprobs", logp), ("values", value), ("ref_logits", ref),
+                     ("env_rewards", float(reward)), ("terminated", bool(terminated)),
+                     ("ended", bool(terminated or truncated)), ("next_values", next_value), ("masks", mask[0]),
+                     ("futures", future)):
+            cols[k].append(v)
+        if terminated or truncated:
+            _finish(counters, episode, info, progress)
+            if counters.env_steps < options.steps:
+                env, obs, info, episode = _new_episode(options, counters, env_factory, progress, env)
+                next_inp = input_from_observation(obs, info, options.task)
+                with torch.no_grad():
+                    h_next = larm.encode([next_inp])
+        inp, h = next_inp, h_next
+    batch = {k: torch.stack(cols[k]) if k in ("hidden", "logprobs", "values", "ref_logits", "next_values", "masks")
+             else cols[k] for k in cols}
+    batch["codes"] = torch.tensor(cols["codes"], device=h.device)
+    batch["terminated"] = torch.tensor(cols["terminated"], device=h.device)
+    batch["ended"] = torch.tensor(cols["ended"], device=h.device)
+    batch["ended"][-1] = True if counters.env_steps >= options.steps else batch["ended"][-1]
+    if options.latent:
+        batch["masks"] = None
+    return batch, obs, info, env, episode
+
+
+def _finish(counters: Counters, episode: Episode, info: dict[str, Any], progress: Progress) -> None:
+    row = {"seed": episode.seed, "steps": episode.steps, "env_return": round(episode.env_return, 3),
+           "success": bool(info.get("success")), "tiers": [t for t in TIERS if t in episode.tiers],
+           "end": info.get("truncated_reason") or ("task done" if info.get("success") else "ended")}
+    counters.finished.append(row)
+    progress(f"episode {len(counters.finished)} (seed {episode.seed}) ended after {episode.steps} decisions: "
+             f"{row['end']}; tiers {', '.join(row['tiers']) or 'none'}; environment return {episode.env_return:+.2f}")
+
+
+def _log(writer: Any, counters: Counters, stats: dict[str, float], rollout: Rollout, judgements: list[Judgement],
+         wall: float, steps: int, progress: Progress) -> None:
+    """TensorBoard scalars at the run's decision count, and one progress line per update."""
+    x = counters.env_steps
+    _, returns = compute_gae(rollout.rewards, rollout.values, rollout.next_values, rollout.terminated,
+                             rollout.ended, 0.99, 0.95)
+    variance = float(returns.var()) if returns.numel() > 1 else 0.0
+    explained = float(1 - (returns - rollout.values).var() / variance) if variance > 0 else math.nan
+    for k, v in stats.items():
+        writer.add_scalar(f"losses/{k}", v, x)
+    writer.add_scalar("losses/explained_variance", explained, x)
+    mix = Counter(j.verdict.value if j.verdict else "none" for j in judgements)
+    for c in [v.value for v in Verdict] + ["none"]:
+        writer.add_scalar(f"referee/share_{c}", mix[c] / max(1, len(judgements)), x)
+    writer.add_scalar("charts/rollout_reward", float(rollout.rewards.sum()), x)
+    writer.add_scalar("perf/decisions_per_s", steps / max(wall, 1e-9), x)
+    recent = counters.finished[-10:]
+    if recent:
+        writer.add_scalar("charts/episode_return", float(np.mean([r["env_return"] for r in recent])), x)
+        for tier in TIERS:
+            writer.add_scalar(f"tiers/{tier}", float(np.mean([tier in r["tiers"] for r in recent])), x)
+    writer.flush()
+    progress(f"update {counters.updates} at {x} decisions: policy {stats.get('policy_loss', 0):+.4f} value "
+             f"{stats['value_loss']:.4f} KL(init) {stats.get('kl_ref', 0):.4f} entropy {stats.get('entropy', 0):.3f} "
+             f"explained variance {explained:.2f}; referee {dict(mix)}; {steps / max(wall, 1e-9) * 3600:.0f} decisions/h")
+
+
+def _save(latest: Path, larm: LarmModel, cola: Any, optimizer: torch.optim.Optimizer, g: torch.Generator,
+          counters: Counters, options: FinetuneOptions) -> None:
+    """D/latest: the LARM checkpoint and, in the same atomic save, what --resume needs."""
+    buffer = io.BytesIO()
+    torch.save(optimizer.state_dict(), buffer)
+    extra = {"finetune": {"optimizer": torch.frombuffer(bytearray(buffer.getvalue()), dtype=torch.uint8),
+                          "generator": g.get_state()}}
+    if cola is not None:
+        extra["cola"] = {k: v.detach().cpu().clone() for k, v in cola.state_dict().items()}
+    configs: dict[str, Any] = {"finetune": {"task": options.task, "latent": options.latent, "env_steps": counters.env_steps,
+                                            "updates": counters.updates, "episodes": counters.episodes,
+                                            "finished": counters.finished, "init": str(options.init)}}
+    if cola is not None:
+        configs["cola"] = cola.config.to_dict()
+    entry = {"phase": "finetune", "task": options.task, "referee": options.referee.name, "latent": options.latent,
+             "env_steps": counters.env_steps, "world_seeds": [options.settings.world_seed,
+                                                               options.settings.world_seed + counters.episodes - 1],
+             "allow_evaluation_seeds": False}
+    larm.save(latest, entry, extra_parts=extra, extra_configs=configs)
+    larm.history = larm.history[:-1]  # the next save replaces this run's entry
+
+
+__all__ = ["FinetuneOptions", "FinetuneSettings", "LatentActor", "SkillActor", "run"]
