@@ -72,6 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--server", metavar="HOST:PORT", help="play on this Minecraft 1.21.4 server instead")
     play.add_argument("--assist", action="append", default=[], choices=["give", "teleport", "keepInventory"],
                       help="turn on an assist of the embedded server (off by default; every use is recorded)")
+    play.add_argument("--finetune-dir", metavar="DIR",
+                      help="--policy larm: be ready to switch into finetuning (referee RL) in the running world, "
+                      "writing the run to DIR; the switch comes after --finetune-after decisions or when the "
+                      "process gets SIGUSR1 (kill -USR1 PID)")
+    play.add_argument("--finetune-after", type=int, default=0, metavar="N",
+                      help="switch into finetuning after N decisions (default 0: only on SIGUSR1)")
+    play.add_argument("--finetune-steps", type=int, default=256, metavar="M",
+                      help="decisions of finetuning once switched (default 256)")
+    _referee_options(play)
     check = sub.add_parser(
         "check-world",
         help="start a fresh embedded server and a bot, exercise every survival mechanic, one row each",
@@ -478,6 +487,65 @@ def _make_referee(args: argparse.Namespace) -> object:
                         price_in=args.referee_price[0], price_out=args.referee_price[1])
 
 
+def _switch(args: argparse.Namespace, parser: argparse.ArgumentParser, policy_meta: dict[str, Any]
+            ) -> tuple[Callable[[int], bool] | None, Callable[[Any, dict[str, Any], dict[str, Any]], int] | None]:
+    """play --finetune-dir: when to switch into finetuning, and the finetuning that then takes the running
+    world over; (None, None) without --finetune-dir."""
+    if not args.finetune_dir:
+        if args.finetune_after:
+            parser.error("--finetune-after needs --finetune-dir (where the finetuning run is written)")
+        return None, None
+    if args.policy != "larm":
+        parser.error("--finetune-dir: only the LARM policy can switch into finetuning (--policy larm)")
+    if args.finetune_after < 0 or args.finetune_steps < 1:
+        parser.error("--finetune-after must be 0 (SIGUSR1 only) or more, --finetune-steps at least 1")
+    from agent.seeds import EVALUATION_SEEDS
+
+    if args.seed is not None and args.seed in EVALUATION_SEEDS:
+        parser.error(f"--seed {args.seed} is an evaluation seed (agent/seeds.py): finetuning never learns there")
+    try:
+        referee = _make_referee(args)
+    except ValueError as err:
+        parser.error(str(err))
+    import signal
+    import threading
+    from pathlib import Path
+
+    asked = threading.Event()
+    signal.signal(signal.SIGUSR1, lambda *_: asked.set())
+    print(f"finetuning: {'after ' + str(args.finetune_after) + ' decisions, or ' if args.finetune_after else ''}"
+          f"when asked: kill -USR1 {os.getpid()}", file=sys.stderr)
+
+    def switch(decisions: int) -> bool:
+        return asked.is_set() or bool(args.finetune_after and decisions >= args.finetune_after)
+
+    def then(env: Any, obs: dict[str, Any], info: dict[str, Any]) -> int:
+        from brain.model.checkpoint import CheckpointError
+        from brain.training.finetune import FinetuneOptions, run
+
+        print(f"switching into finetuning at decision {info.get('step')} (referee {referee.name}, "  # type: ignore[attr-defined]
+              f"{args.finetune_steps} decisions, run in {args.finetune_dir})", file=sys.stderr)
+        env.get_wrapper_attr("note")("switch", to="finetune", checkpoint_dir=str(args.finetune_dir),
+                                     referee=referee.name, steps=args.finetune_steps)  # type: ignore[attr-defined]
+        # the episodes finetuning plays after this one are recorded as its own
+        env.get_wrapper_attr("session_info")["policy"] = {"name": "finetune", "init": policy_meta["checkpoint"],
+                                                          "referee": referee.name}  # type: ignore[attr-defined]
+        options = FinetuneOptions(task=args.task, init=Path(policy_meta["checkpoint"]), steps=args.finetune_steps,
+                                  checkpoint_dir=Path(args.finetune_dir), referee=referee,  # type: ignore[arg-type]
+                                  latent=policy_meta.get("head") == "cola")
+        try:
+            report = run(options, lambda m: print(f"[finetune] {m}", file=sys.stderr, flush=True),
+                         start=(env, obs, info))
+        except (CheckpointError, ValueError) as err:
+            print(f"run_agent.py play: finetuning: error: {str(err).splitlines()[0]}", file=sys.stderr)
+            return 2
+        print(f"finetuning: {report['env_steps']} decisions, {report['updates']} updates; checkpoint "
+              f"{report['checkpoint']}")
+        return 0
+
+    return switch, then
+
+
 def _finetune_parser(sub: argparse._SubParsersAction) -> None:
     ft = sub.add_parser("finetune", help="online referee RL: PPO on the skill head (or --latent: CoLA's latent "
                         "policy) in fresh training worlds, a referee judging every skill",
@@ -669,8 +737,10 @@ def _run(argv: Sequence[str] | None) -> int:
         if args.command == "play":
             from agent.play import play
 
+            switch, then = _switch(args, parser, policy_meta)
             return play(args.task, first, policy_meta, args.seed, args.server, args.record, args.max_steps,
-                        args.assist, args.json, record_labels=args.record_labels, env_options=env_options)
+                        args.assist, args.json, record_labels=args.record_labels, env_options=env_options,
+                        switch=switch, then=then)
         from agent.play import evaluate
 
         try:

@@ -27,7 +27,7 @@ class TierReached:
 
 # How an episode ended: the task done, the policy had nothing more to do (act() gave None), or truncated: the
 # step limit, stuck (MinecraftEnv's stuck_after), or its world lost (the server or bridge died, or a worker).
-EndKind = Literal["task done", "policy finished", "step limit", "stuck", "world lost", ""]
+EndKind = Literal["task done", "policy finished", "step limit", "stuck", "world lost", "switched", ""]
 
 
 @dataclass
@@ -56,9 +56,12 @@ class EpisodeReport:
 
 
 def run_episode(env: gym.Env[dict[str, Any], Any], policy: Policy, seed: int | None,
-                progress: Callable[[str], None] = lambda m: None) -> EpisodeReport:
+                progress: Callable[[str], None] = lambda m: None, switch: Callable[[int], bool] | None = None,
+                handover: dict[str, Any] | None = None) -> EpisodeReport:
     """Play one episode with `policy` in `env` (make_env's stack: it takes (token, args) actions), reading only
-    what reset and step return; never raises for a lost world."""
+    what reset and step return; never raises for a lost world. switch(decisions so far) True before a
+    decision ends the episode there ("switched"), the world left as it is, its last obs and info put in
+    `handover` for whoever carries on (play's switch into finetuning)."""
     started = time.monotonic()
     policy.reset()
     obs, info = env.reset(seed=seed)
@@ -69,6 +72,11 @@ def run_episode(env: gym.Env[dict[str, Any], Any], policy: Policy, seed: int | N
     last_failure: tuple[str, str] | None = None   # (token, error kind) of the previous decision when it failed
     _note_tiers(report, info["state"], tick0, started, 0, progress)
     while True:
+        if switch is not None and switch(report.steps):
+            report.end = report.end_kind = "switched"
+            if handover is not None:
+                handover.update(obs=obs, info=info)
+            break
         t = time.monotonic()
         action = policy.act(obs, info)
         decide_s += time.monotonic() - t

@@ -28,9 +28,11 @@ def _progress(quiet: bool) -> Callable[[str], None]:
 
 def play(task: str, policy: Policy, policy_meta: Mapping[str, Any], seed: int | None, server: str | None,
          record: str | None, max_steps: int, assists: list[str], as_json: bool, record_labels: bool = False,
-         env_options: Mapping[str, Any] | None = None) -> int:
+         env_options: Mapping[str, Any] | None = None, switch: Callable[[int], bool] | None = None,
+         then: Callable[[Any, dict[str, Any], dict[str, Any]], int] | None = None) -> int:
     """One episode of `policy` (policy_meta: who decides, for the session's metadata); exit 0 on success.
-    env_options: more MinecraftEnv options (speed, stuck_after)."""
+    env_options: more MinecraftEnv options (speed, stuck_after). switch(decisions so far) True hands the
+    running world to then(env, obs, info), whose exit code play returns (the switch into finetuning)."""
     env = make_env(task=task, server=server, assists=assists, max_steps=max_steps,
                    record_dir=record or DEFAULT_RECORD_DIR, policy=policy_meta, record_labels=record_labels,
                    **dict(env_options or {}))
@@ -39,8 +41,12 @@ def play(task: str, policy: Policy, policy_meta: Mapping[str, Any], seed: int | 
     speed = dict(env_options or {}).get("speed", 1.0)
     clock = f" at {speed:g} times real time" if speed != 1.0 else ""
     say(f"playing {task} with the {policy.name} policy on {where}{clock}; recording to {record or DEFAULT_RECORD_DIR}/")
+    handover: dict[str, Any] = {}
     try:
-        report = run_episode(env, policy, seed, progress=say)
+        report = run_episode(env, policy, seed, progress=say, switch=switch, handover=handover)
+        if report.end_kind == "switched" and then is not None:
+            _print_episode(report, as_json)
+            return then(env, handover["obs"], handover["info"])
     finally:
         env.close()
     _print_episode(report, as_json)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import time
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -119,6 +120,11 @@ class RecordSession(gym.Wrapper[Obs, Any, Obs, Any]):
         if self.folder is not None:
             info["session"] = str(self.folder)
         return obs, float(reward), terminated, truncated, info
+
+    def note(self, kind: str, **fields: Any) -> None:
+        """An event of the caller's in the current session (play's switch into finetuning, for one)."""
+        if self.recorder is not None:
+            self.recorder.log({"type": kind, "t": time.time(), "step": self.minecraft.steps, **fields})
 
     def close(self) -> None:
         self._close(reason="close")

@@ -152,3 +152,48 @@ def test_finetune_plays_judges_and_learns_in_a_real_world(tmp_path: Path, init: 
                      timeout=600)
     assert played.returncode == 0, played.stderr[-3000:]
     assert json.loads(played.stdout)["checkpoint"] == str((out / "latest").resolve())
+
+
+def test_play_switches_into_finetuning_in_the_running_world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                            init: Path) -> None:
+    import os
+    import signal
+
+    import run_agent
+    from agent.recording import load_sessions
+
+    class AskedToLearn(ScriptedWorld):
+        """A world in which someone sends the agent SIGUSR1 during the second skill."""
+
+        def run(self, token: str, args: dict[str, Any] | None) -> Any:
+            if len(self.calls) == 1:
+                os.kill(os.getpid(), signal.SIGUSR1)
+            return super().run(token, args)
+
+    previous = signal.getsignal(signal.SIGUSR1)
+    worlds = use_scripted_worlds(monkeypatch, lambda seed: AskedToLearn(seed))
+    try:
+        code = run_agent.main(["play", "--policy", "larm", "--checkpoint", str(init), "--task", TASK, "--seed", "77",
+                               "--max-steps", "12", "--record", str(tmp_path / "sessions"),
+                               "--finetune-dir", str(tmp_path / "run"), "--finetune-steps", "14"])
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    assert code == 0
+    first = load_sessions(tmp_path / "sessions")[0]
+    (switch,) = [e for e in first.events if e["type"] == "switch"]
+    assert switch["step"] == 2 and switch["to"] == "finetune" and switch["referee"] == "oracle"
+    # the same world and session go on: 2 decisions played, then finetuning's until the step limit (12)
+    assert [e["step"] for e in first.steps] == list(range(1, 13)) and first.metadata["seed"] == 77
+    assert worlds[0].seed == 77 and len(worlds[0].calls) == 12
+    later = load_sessions(tmp_path / "sessions")[1]
+    assert later.metadata["policy"]["name"] == "finetune" and later.metadata["seed"] == 300_000
+    from brain.model.checkpoint import read_meta
+
+    state = read_meta(tmp_path / "run" / "latest").configs["finetune"]
+    assert state["env_steps"] == 14 and state["init"] == str(init.resolve())
+    # --finetune-after without a run folder, and a switch on an evaluation world, are refused
+    with pytest.raises(SystemExit):
+        run_agent.main(["play", "--policy", "larm", "--checkpoint", str(init), "--finetune-after", "3"])
+    with pytest.raises(SystemExit):
+        run_agent.main(["play", "--policy", "larm", "--checkpoint", str(init), "--seed", "1000001",
+                        "--finetune-dir", str(tmp_path / "x")])

@@ -209,8 +209,11 @@ def _question(task: str, before: dict[str, Any], token: str, args: dict[str, Any
 
 # ------------------------------------------------------------------------------------------- the run
 
-def run(options: FinetuneOptions, progress: Progress, env_factory: Any = None) -> dict[str, Any]:
-    """The finetuning run; env_factory(seed_episode_index) -> env replaces the live world (tests only)."""
+def run(options: FinetuneOptions, progress: Progress, env_factory: Any = None,
+        start: tuple[Any, dict[str, Any], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The finetuning run. start (env, obs, info): carry on in a world that is already playing (play's
+    switch): its episode goes on under finetuning, the env stays its owner's; later episodes reset it to
+    fresh training worlds. env_factory(episode index) -> env replaces the live world (tests only)."""
     settings, ppo, task = options.settings, options.ppo, get_task(options.task)
     out = Path(options.checkpoint_dir)
     latest = out / "latest"
@@ -239,7 +242,12 @@ def run(options: FinetuneOptions, progress: Progress, env_factory: Any = None) -
     env = None
     started, steps_at_start = time.monotonic(), counters.env_steps
     try:
-        env, obs, info, episode = _new_episode(options, counters, env_factory, progress)
+        if start is not None:
+            env, obs, info = start
+            episode = Episode(int(info.get("seed") or 0), steps=int(info.get("step") or 0))
+            progress(f"finetuning from here on, in the world that is playing (seed {episode.seed})")
+        else:
+            env, obs, info, episode = _new_episode(options, counters, env_factory, progress)
         while counters.env_steps < options.steps:
             batch, obs, info, env, episode = _collect(actor, larm, env, obs, info, episode, referee, options,
                                                       counters, g, env_factory, progress)
@@ -258,7 +266,7 @@ def run(options: FinetuneOptions, progress: Progress, env_factory: Any = None) -
             if counters.updates % settings.save_every == 0 or counters.env_steps >= options.steps:
                 _save(latest, larm, cola, optimizer, g, counters, options)
     finally:
-        if env is not None:
+        if env is not None and start is None:
             env.close()
         referee.close()
         writer.close()
