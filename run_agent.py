@@ -116,7 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "history (DAgger iterations with the learner playing; decisions trained on), print the "
                             "table and draw the plot.")
     report.add_argument("reports", nargs="+", metavar="EVAL.json[=CHECKPOINT]",
-                        help="eval --json reports (=CHECKPOINT where the report does not name its checkpoint)")
+                        help="eval --json reports (=CHECKPOINT where the report does not name its checkpoint); "
+                        "with --finetune, finetune run folders")
+    report.add_argument("--finetune", action="store_true",
+                        help="the arguments are finetune --checkpoint-dir folders: success against decisions per "
+                        "run, a colour per arm (referee, noise, latent), and a table per arm")
     report.add_argument("--png", metavar="OUT.png", help="write the plot here")
     report.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     _referee_parser(sub)
@@ -667,6 +671,8 @@ def _report(args: argparse.Namespace) -> int:
 
     from brain.evaluation.progress import ReportError, check_comparable, load_point, plot_success, rows, table
 
+    if args.finetune:
+        return _report_finetune(args)
     try:
         points = [load_point(spec) for spec in args.reports]
         check_comparable(points)
@@ -679,6 +685,26 @@ def _report(args: argparse.Namespace) -> int:
         seeds = points[0].evaluation.get("seeds") or []
         title = f"{points[0].evaluation.get('task')}, seeds {seeds[0]}..{seeds[-1]}" if seeds else None
         plot_success(report_rows, Path(args.png), title)
+        print(f"plot: {args.png}", file=sys.stderr)
+    return 0
+
+
+def _report_finetune(args: argparse.Namespace) -> int:
+    """run_agent.py report --finetune D ...: the ablation's table and success curves."""
+    import json
+    from pathlib import Path
+
+    from brain.evaluation.progress import ReportError, arm_rows, arm_table, load_run, plot_runs
+
+    try:
+        runs = [load_run(folder) for folder in args.reports]
+        report_rows = arm_rows(runs)
+    except ReportError as err:
+        print(f"run_agent.py report: error: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps(report_rows) if args.json else arm_table(report_rows))
+    if args.png:
+        plot_runs(runs, Path(args.png))
         print(f"plot: {args.png}", file=sys.stderr)
     return 0
 

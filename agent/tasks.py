@@ -150,6 +150,9 @@ _DIAMOND = _IRON + ("iron_pickaxe", "diamond")
 
 TASKS: dict[str, Task] = {t.name: t for t in (
     Task("wooden_sword", "wooden", "craft a wooden sword", _WOOD + ("wooden_sword",), "wooden_sword"),
+    # Short tasks of the referee-RL ablation (issue 12): a pickaxe, with no sword on the way.
+    Task("stone_pickaxe", "stone", "craft a stone pickaxe", _STONE + ("stone_pickaxe",), "stone_pickaxe"),
+    Task("iron_pickaxe", "iron", "craft an iron pickaxe", _IRON + ("iron_pickaxe",), "iron_pickaxe"),
     Task("stone_sword", "stone", "craft a stone sword", _STONE + ("stone_sword",), "stone_sword"),
     Task("iron_sword", "iron", "craft an iron sword", _IRON + ("iron_sword",), "iron_sword"),
     Task("diamond_sword", "diamond", "craft a diamond sword", _DIAMOND + ("diamond_sword",), "diamond_sword"),
@@ -162,6 +165,8 @@ DEFAULT_TASK = "enchanted_diamond_sword"
 # What the scripted expert (skills/expert.py) aims at for each task: (target item, enchanted?).
 EXPERT_TARGETS: dict[str, tuple[str, bool]] = {
     "wooden_sword": ("wooden_sword", False),
+    "stone_pickaxe": ("stone_pickaxe", False),
+    "iron_pickaxe": ("iron_pickaxe", False),
     "stone_sword": ("stone_sword", False),
     "iron_sword": ("iron_sword", False),
     "diamond_sword": ("diamond_sword", False),

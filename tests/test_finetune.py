@@ -87,6 +87,17 @@ def test_finetune_moves_the_policy_toward_the_skills_the_referee_approves(
             "perf/decisions_per_s"} <= set(curves)
     history = LarmModel.from_checkpoint(tmp_path / "run" / "latest")[2].history
     assert [h["phase"] for h in history] == ["dagger", "finetune"] and history[-1]["env_steps"] == 64
+    # the ablation's report: an arm per reward, success against decisions
+    _finetune(init, tmp_path / "env_only", 16, settings={"referee_weight": 0})
+    result = run_cli("report", "--finetune", str(tmp_path / "run"), str(tmp_path / "env_only"), "--png",
+                     str(tmp_path / "arms.png"), "--json")
+    assert result.returncode == 0, result.stderr
+    arms = json.loads(result.stdout)
+    assert [(a["arm"], a["runs"], a["decisions"], a["episodes"]) for a in arms] == [
+        ("referee oracle", 1, 64, 4), ("environment only", 1, 16, 2)]
+    assert arms[0]["decisions_per_hour"] > 0 and (tmp_path / "arms.png").read_bytes()[:4] == b"\x89PNG"
+    result = run_cli("report", "--finetune", str(init.parent))
+    assert result.returncode == 2 and "not a finetune run" in result.stderr
 
 
 def test_finetune_resumes_exactly_where_it_was_saved(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,

@@ -67,7 +67,11 @@ def test_enchant_skill_result_is_a_fallback() -> None:
 
 
 def test_tiers() -> None:
-    assert set(TASKS) == {"wooden_sword", "stone_sword", "iron_sword", "diamond_sword", "enchanted_diamond_sword"}
+    assert set(TASKS) == {"wooden_sword", "stone_sword", "iron_sword", "diamond_sword", "enchanted_diamond_sword",
+                          "stone_pickaxe", "iron_pickaxe"}
+    r3 = MilestoneReward("stone_pickaxe")
+    r3.reset(st())
+    assert not r3.step(st({"stone_sword": 1})).success and r3.step(st({"stone_pickaxe": 1})).success
     r = MilestoneReward("wooden_sword")
     r.reset(st())
     out = r.step(st({"wooden_sword": 1}))

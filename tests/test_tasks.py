@@ -46,7 +46,7 @@ def test_the_enchanted_tier_needs_an_enchanted_diamond_sword() -> None:
 def test_each_task_names_its_tier_and_its_success_milestone() -> None:
     assert {t.name: t.tier for t in TASKS.values()} == {
         "wooden_sword": "wooden", "stone_sword": "stone", "iron_sword": "iron", "diamond_sword": "diamond",
-        "enchanted_diamond_sword": "enchanted_diamond"}
+        "enchanted_diamond_sword": "enchanted_diamond", "stone_pickaxe": "stone", "iron_pickaxe": "iron"}
     for task in TASKS.values():
         assert task.tier in TIERS and task.milestones[-1] == task.success
         assert all(milestone(m) for m in task.milestones)

@@ -1,5 +1,6 @@
-"""How the learned policy improves with DAgger: success per tier against the iteration and against the labelled
-decisions it was trained on (`run_agent.py report EVAL.json[=CHECKPOINT] ... --png OUT.png`).
+"""How the learned policy improves: with DAgger, success per tier against the iteration and against the
+labelled decisions it was trained on (`run_agent.py report EVAL.json[=CHECKPOINT] ... --png OUT.png`); with
+referee RL, success against decisions per finetune run and arm (`run_agent.py report --finetune D ...`).
 
 Each point is one `eval --policy larm --checkpoint C --json` report. Where it stands comes from C's training
 history (brain/model/checkpoint.py), so the points need no bookkeeping of their own:
@@ -125,5 +126,98 @@ def plot_success(report_rows: Sequence[dict[str, Any]], path: Path, title: str |
     plt.close(fig)
 
 
-__all__ = ["Point", "ReportError", "check_comparable", "dagger_iteration", "load_point", "plot_success", "rows",
+# ------------------------------------------------------------------------------------ finetuning runs
+# `report --finetune D ...`: the referee-RL ablation's success curves, one line per run, a colour per arm.
+
+@dataclass(frozen=True)
+class Run:
+    """One finetune run (its D/latest checkpoint's "finetune" config)."""
+    folder: str
+    arm: str
+    seed: int
+    task: str
+    episodes: list[dict[str, Any]]   # finished episodes: at (decisions so far), success, tiers, ...
+    env_steps: int
+    wall_s: float
+
+
+def arm_name(arm: dict[str, Any]) -> str:
+    """What distinguishes an ablation arm: the referee (or none) and the head PPO trains."""
+    name = "environment only" if not arm.get("referee_weight") else f"referee {arm['referee']}"
+    return name + (", latent" if arm.get("latent") else "")
+
+
+def load_run(folder: str) -> Run:
+    try:
+        state = read_meta(Path(folder) / "latest").configs.get("finetune")
+    except CheckpointError as err:
+        raise ReportError(f"{folder}: not a finetune run ({err})") from None
+    if not state or "arm" not in state:
+        raise ReportError(f"{folder}: its latest/ checkpoint was not written by finetune")
+    return Run(folder, arm_name(state["arm"]), int(state["arm"]["seed"]), state["task"], list(state["finished"]),
+               int(state["env_steps"]), float(state.get("wall_s") or 0.0))
+
+
+def success_curve(run: Run, window: int = 10) -> tuple[list[int], list[float]]:
+    """Success over the last `window` finished episodes, at the decision each episode ended."""
+    xs, ys = [], []
+    for i, episode in enumerate(run.episodes):
+        recent = run.episodes[max(0, i - window + 1):i + 1]
+        xs.append(int(episode["at"]))
+        ys.append(sum(bool(e["success"]) for e in recent) / len(recent))
+    return xs, ys
+
+
+def arm_rows(runs: Sequence[Run], last: int = 10) -> list[dict[str, Any]]:
+    """Per arm: its runs, and the success over each run's last `last` episodes (mean, lowest, highest)."""
+    if len({r.task for r in runs}) > 1:
+        raise ReportError(f"the runs finetune different tasks ({', '.join(sorted({r.task for r in runs}))})")
+    out = []
+    for arm in dict.fromkeys(r.arm for r in runs):
+        mine = [r for r in runs if r.arm == arm]
+        rates = [sum(bool(e["success"]) for e in r.episodes[-last:]) / max(1, len(r.episodes[-last:])) for r in mine]
+        steps, wall = sum(r.env_steps for r in mine), sum(r.wall_s for r in mine)
+        out.append({"arm": arm, "runs": len(mine), "seeds": sorted(r.seed for r in mine),
+                    "decisions": steps // len(mine), "episodes": sum(len(r.episodes) for r in mine),
+                    "success_last": round(sum(rates) / len(rates), 3), "lowest": min(rates), "highest": max(rates),
+                    "decisions_per_hour": round(steps / wall * 3600) if wall else None})
+    return out
+
+
+def arm_table(report_rows: Sequence[dict[str, Any]], last: int = 10) -> str:
+    lines = [f"| arm | runs | decisions per run | episodes | success, last {last} episodes (lowest-highest) "
+             "| decisions per hour |", "|---|---|---|---|---|---|"]
+    for r in report_rows:
+        lines.append(f"| {r['arm']} | {r['runs']} | {r['decisions']} | {r['episodes']} | {r['success_last']:.2f} "
+                     f"({r['lowest']:.2f}-{r['highest']:.2f}) | {r['decisions_per_hour'] or '-'} |")
+    return "\n".join(lines)
+
+
+def plot_runs(runs: Sequence[Run], path: Path, window: int = 10) -> None:
+    """Success (over the last `window` episodes) against decisions: one line per run, a colour per arm."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    arms = list(dict.fromkeys(r.arm for r in runs))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for run in runs:
+        xs, ys = success_curve(run, window)
+        colour = colours[arms.index(run.arm) % len(colours)]
+        first = run is next(r for r in runs if r.arm == run.arm)
+        ax.plot(xs, ys, color=colour, alpha=0.8, label=run.arm if first else None)
+    ax.set_xlabel("decisions (environment steps)")
+    ax.set_ylabel(f"success, last {window} episodes")
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_title(f"finetune on {runs[0].task}", fontsize=9)
+    ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+__all__ = ["Point", "ReportError", "Run", "arm_name", "arm_rows", "arm_table", "check_comparable",
+           "dagger_iteration", "load_point", "load_run", "plot_runs", "plot_success", "rows", "success_curve",
            "table"]

@@ -188,6 +188,7 @@ class Counters:
     """What --resume carries on from (written with the checkpoint)."""
     env_steps: int = 0
     updates: int = 0
+    wall_s: float = 0.0          # time spent playing and learning (decisions per hour = env_steps / wall_s)
     episodes: int = 0           # episodes started: the next one plays world_seed + episodes
     finished: list[dict[str, Any]] = field(default_factory=list)   # one row per finished episode
 
@@ -241,6 +242,7 @@ def run(options: FinetuneOptions, progress: Progress, env_factory: Any = None,
     writer = SummaryWriter(str(out / "tb"))
     env = None
     started, steps_at_start = time.monotonic(), counters.env_steps
+    clock = started
     try:
         if start is not None:
             env, obs, info = start
@@ -264,6 +266,7 @@ def run(options: FinetuneOptions, progress: Progress, env_factory: Any = None,
             _log(writer, counters, stats, rollout, judgements, time.monotonic() - started,
                  counters.env_steps - steps_at_start, progress)
             if counters.updates % settings.save_every == 0 or counters.env_steps >= options.steps:
+                counters.wall_s, clock = counters.wall_s + time.monotonic() - clock, time.monotonic()
                 _save(latest, larm, cola, optimizer, g, counters, options)
     finally:
         if env is not None and start is None:
@@ -325,7 +328,8 @@ def _start(options: FinetuneOptions, latest: Path, device: str, progress: Progre
     state = meta.configs["finetune"]
     if larm.history and larm.history[-1].get("phase") == "finetune":
         larm.history = larm.history[:-1]  # this run's entry: the next save writes it again
-    counters = Counters(state["env_steps"], state["updates"], state["episodes"], list(state["finished"]))
+    counters = Counters(state["env_steps"], state["updates"], state["wall_s"], state["episodes"],
+                        list(state["finished"]))
     progress(f"resuming {latest}: {counters.env_steps} decisions, {counters.updates} updates, "
              f"{counters.episodes} episodes so far")
     return larm, cola, counters, parts["finetune"]
@@ -410,7 +414,8 @@ def _collect(actor: SkillActor | LatentActor, larm: LarmModel, env: Any, obs: di
 
 
 def _finish(counters: Counters, episode: Episode, info: dict[str, Any], progress: Progress) -> None:
-    row = {"seed": episode.seed, "steps": episode.steps, "env_return": round(episode.env_return, 3),
+    row = {"seed": episode.seed, "at": counters.env_steps, "steps": episode.steps,
+           "env_return": round(episode.env_return, 3),
            "success": bool(info.get("success")), "tiers": [t for t in TIERS if t in episode.tiers],
            "end": info.get("truncated_reason") or ("task done" if info.get("success") else "ended")}
     counters.finished.append(row)
@@ -454,9 +459,12 @@ def _save(latest: Path, larm: LarmModel, cola: Any, optimizer: torch.optim.Optim
                           "generator": g.get_state()}}
     if cola is not None:
         extra["cola"] = {k: v.detach().cpu().clone() for k, v in cola.state_dict().items()}
-    configs: dict[str, Any] = {"finetune": {"task": options.task, "latent": options.latent, "env_steps": counters.env_steps,
-                                            "updates": counters.updates, "episodes": counters.episodes,
-                                            "finished": counters.finished, "init": str(options.init)}}
+    configs: dict[str, Any] = {"finetune": {
+        "task": options.task, "latent": options.latent, "init": str(options.init), "env_steps": counters.env_steps,
+        "updates": counters.updates, "wall_s": round(counters.wall_s, 1), "episodes": counters.episodes,
+        "finished": counters.finished,
+        "arm": {"referee": options.referee.name, "referee_weight": options.settings.referee_weight,
+                "latent": options.latent, "seed": options.seed, "world_seed": options.settings.world_seed}}}
     if cola is not None:
         configs["cola"] = cola.config.to_dict()
     entry = {"phase": "finetune", "task": options.task, "referee": options.referee.name, "latent": options.latent,
