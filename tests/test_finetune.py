@@ -146,6 +146,29 @@ def test_finetune_refuses_what_it_cannot_do(monkeypatch: pytest.MonkeyPatch, tmp
     assert result.returncode == 2 and "r_a > r_b > 0 > r_c > r_d" in result.stderr
 
 
+def test_finetune_latent_trains_the_latent_policy_alone(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                        init: Path) -> None:
+    from brain.model.checkpoint import load_checkpoint
+    from brain.model.cola import Cola, ColaConfig
+    from brain.model.larm import LarmModel
+
+    use_scripted_worlds(monkeypatch, lambda seed: ScriptedWorld(seed))
+    larm = LarmModel.from_checkpoint(init)[0]
+    torch.manual_seed(1)
+    cola = Cola(ColaConfig(hidden_size=larm.hidden_size, num_skills=len(larm.vocab), num_codes=8))
+    with_cola = larm.save(tmp_path / "cola", {"phase": "cola-bc"},
+                          extra_parts={"cola": {k: v.clone() for k, v in cola.state_dict().items()}},
+                          extra_configs={"cola": cola.config.to_dict()})
+    report = _finetune(with_cola, tmp_path / "run", 16, latent=True)
+    assert report["updates"] == 2
+    before, _ = load_checkpoint(with_cola)
+    after, meta = load_checkpoint(tmp_path / "run" / "latest")
+    changed = {k for k in before["cola"] if not torch.equal(before["cola"][k], after["cola"][k])}
+    assert changed and all(k.startswith(("policy.", "critic.")) for k in changed), changed  # the decoder stays
+    assert all(torch.equal(before["heads"][k], after["heads"][k]) for k in before["heads"])  # LARM too
+    assert meta.configs["finetune"]["latent"] is True
+
+
 @pytest.mark.slow
 def test_finetune_plays_judges_and_learns_in_a_real_world(tmp_path: Path, init: Path) -> None:
     out = tmp_path / "run"
