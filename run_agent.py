@@ -484,11 +484,16 @@ def _make_referee(args: argparse.Namespace) -> object:
         raise ValueError("--referee-rpm and --referee-retries must be 0 or more, --referee-timeout above 0")
     if args.referee != "openai" and (args.referee_url or args.referee_rpm or any(args.referee_price)):
         raise ValueError("--referee-url, --referee-rpm and --referee-price apply to --referee openai only")
-    return make_referee(args.referee, model=args.referee_model, url=args.referee_url,
-                        key=os.environ.get(args.referee_key_env), noise=args.referee_noise,
-                        timeout_s=args.referee_timeout, retries=args.referee_retries,
-                        min_interval_s=60.0 / args.referee_rpm if args.referee_rpm else 0.0,
-                        price_in=args.referee_price[0], price_out=args.referee_price[1])
+    from brain.model.backbone import BackboneError
+
+    try:
+        return make_referee(args.referee, model=args.referee_model, url=args.referee_url,
+                            key=os.environ.get(args.referee_key_env), noise=args.referee_noise,
+                            timeout_s=args.referee_timeout, retries=args.referee_retries,
+                            min_interval_s=60.0 / args.referee_rpm if args.referee_rpm else 0.0,
+                            price_in=args.referee_price[0], price_out=args.referee_price[1])
+    except BackboneError as err:  # --referee hf with a model that is not there
+        raise ValueError(f"--referee-model: {err}") from None
 
 
 def _switch(args: argparse.Namespace, parser: argparse.ArgumentParser, policy_meta: dict[str, Any]

@@ -211,3 +211,6 @@ def test_referee_eval_measures_a_referee_against_the_oracle_on_recorded_steps(tm
     assert result.returncode == 2 and "needs an endpoint and a model" in result.stderr
     result = run_cli("referee", "--eval", str(tmp_path / "nowhere"))
     assert result.returncode == 2 and "does not exist" in result.stderr
+    result = run_cli("referee", "--eval", str(tmp_path / "sessions"), "--referee", "hf", "--referee-model",
+                     str(tmp_path / "no_model"))
+    assert result.returncode == 2 and "--referee-model: backbone" in result.stderr and "Traceback" not in result.stderr
