@@ -573,7 +573,10 @@ def _finetune_parser(sub: argparse._SubParsersAction) -> None:
     ft.add_argument("--latent", action="store_true", help="PPO on the checkpoint's CoLA latent policy instead")
     ft.add_argument("--resume", action="store_true", help="continue the run in --checkpoint-dir (optimiser, "
                     "counters and the next world as they were saved)")
-    ft.add_argument("--workers", type=int, default=1, metavar="N", help="worlds at once (only 1 so far)")
+    ft.add_argument("--workers", type=int, default=1, metavar="N",
+                    help="worlds at once, each a Ray actor (default 1: one world in this process); with more, each "
+                    "update learns from a round of N whole episodes played with the latest policy")
+    ft.add_argument("--ray-address", metavar="ADDR", help="run the workers on this Ray cluster")
     ft.add_argument("--lr", type=float, default=1e-4, help="learning rate (default 1e-4)")
     ft.add_argument("--seed", type=int, default=0, help="random seed of the sampling (default 0)")
     ft.add_argument("--device", default="auto", help="cpu, cuda or auto (default: cuda when present)")
@@ -597,8 +600,8 @@ def _finetune(args: argparse.Namespace) -> int:
 
     if args.task not in TASKS:
         return fail(f"unknown --task {args.task!r}; known: {', '.join(TASKS)}")
-    if args.workers != 1:
-        return fail("--workers: finetune plays one world at a time so far")
+    if args.workers < 1:
+        return fail("--workers must be at least 1")
     try:
         from brain.policy import default_checkpoint
         from brain.training.finetune import FinetuneOptions, FinetuneSettings, run
@@ -613,6 +616,7 @@ def _finetune(args: argparse.Namespace) -> int:
         return fail(str(err))
     options = FinetuneOptions(task=args.task, init=Path(init), checkpoint_dir=Path(args.checkpoint_dir),
                               steps=args.steps, referee=referee, latent=args.latent, resume=args.resume, lr=args.lr,
+                              workers=args.workers, ray_address=args.ray_address,
                               seed=args.seed, device=args.device, settings=settings, ppo=ppo)  # type: ignore[arg-type]
 
     def progress(message: str) -> None:

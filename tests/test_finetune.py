@@ -140,8 +140,8 @@ def test_finetune_refuses_what_it_cannot_do(monkeypatch: pytest.MonkeyPatch, tmp
     (tmp_path / "notes").mkdir()
     with pytest.raises(CheckpointError, match="not a checkpoint"):
         _finetune(tmp_path / "notes", tmp_path / "other", 8)
-    result = run_cli("finetune", "--checkpoint-dir", str(tmp_path / "cli"), "--init", str(init), "--workers", "2")
-    assert result.returncode == 2 and "one world at a time" in result.stderr
+    result = run_cli("finetune", "--checkpoint-dir", str(tmp_path / "cli"), "--init", str(init), "--workers", "0")
+    assert result.returncode == 2 and "--workers must be at least 1" in result.stderr
     result = run_cli("finetune", "--checkpoint-dir", str(tmp_path / "cli"), "--init", str(init), "--set", "rewards=1,2,3,4")
     assert result.returncode == 2 and "r_a > r_b > 0 > r_c > r_d" in result.stderr
 
@@ -231,3 +231,21 @@ def test_play_switches_into_finetuning_in_the_running_world(monkeypatch: pytest.
     with pytest.raises(SystemExit):
         run_agent.main(["play", "--policy", "larm", "--checkpoint", str(init), "--seed", "1000001",
                         "--finetune-dir", str(tmp_path / "x")])
+
+
+@pytest.mark.slow
+def test_finetune_learns_from_rounds_of_episodes_on_ray_workers(tmp_path: Path, init: Path) -> None:
+    from agent.recording import load_sessions
+
+    out = tmp_path / "run"
+    result = run_cli("finetune", "--task", TASK, "--init", str(init), "--checkpoint-dir", str(out), "--steps", "4",
+                     "--workers", "2", "--set", "episode_steps=2", "--set", "world_seed=4500", "--json", timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    assert report["env_steps"] == 4 and report["updates"] == 1 and report["referee"]["calls"] == 4
+    assert sorted(e["seed"] for e in report["episodes"]) == [4500, 4501]
+    sessions = load_sessions(out / "sessions")
+    assert len(sessions) == 2 and all(s.metadata["policy"]["name"] == "finetune" for s in sessions)
+    sampled = [step["sampled"] for s in sessions for step in s.steps]
+    assert len(sampled) == 4 and all(len(x["hidden"]) == 64 and x["logprob"] <= 0 for x in sampled)  # tiny: H 64
+    assert not list((out / "policies").iterdir())                      # each round's policy is cleaned up

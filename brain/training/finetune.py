@@ -25,6 +25,7 @@ import copy
 import dataclasses
 import io
 import math
+import shutil
 import time
 from collections import Counter
 from concurrent.futures import Future
@@ -94,6 +95,8 @@ class FinetuneOptions:
     referee: Referee
     latent: bool = False
     resume: bool = False
+    workers: int = 1                 # > 1: rounds of that many whole episodes on Ray workers (agent/rollout.py)
+    ray_address: str | None = None
     lr: float = 1e-4
     seed: int = 0
     device: str = "auto"
@@ -241,18 +244,25 @@ def run(options: FinetuneOptions, progress: Progress, env_factory: Any = None,
 
     writer = SummaryWriter(str(out / "tb"))
     env = None
+    rounds: Iterator[dict[str, Any]] | None = None
     started, steps_at_start = time.monotonic(), counters.env_steps
     clock = started
     try:
-        if start is not None:
-            env, obs, info = start
-            episode = Episode(int(info.get("seed") or 0), steps=int(info.get("step") or 0))
-            progress(f"finetuning from here on, in the world that is playing (seed {episode.seed})")
+        if options.workers > 1:
+            rounds = _rounds_on_workers(actor, larm, cola, options, counters, referee, out, progress)
         else:
-            env, obs, info, episode = _new_episode(options, counters, env_factory, progress)
+            if start is not None:
+                env, obs, info = start
+                episode = Episode(int(info.get("seed") or 0), steps=int(info.get("step") or 0))
+                progress(f"finetuning from here on, in the world that is playing (seed {episode.seed})")
+            else:
+                env, obs, info, episode = _new_episode(options, counters, env_factory, progress)
         while counters.env_steps < options.steps:
-            batch, obs, info, env, episode = _collect(actor, larm, env, obs, info, episode, referee, options,
-                                                      counters, g, env_factory, progress)
+            if options.workers > 1:
+                batch = next(rounds)
+            else:
+                batch, obs, info, env, episode = _collect(actor, larm, env, obs, info, episode, referee, options,
+                                                          counters, g, env_factory, progress)
             judgements = [f.result() for f in batch.pop("futures")]
             referee_r = torch.tensor([rewards.of(j.verdict) for j in judgements])
             env_r = torch.tensor(batch.pop("env_rewards"))
@@ -271,6 +281,8 @@ def run(options: FinetuneOptions, progress: Progress, env_factory: Any = None,
     finally:
         if env is not None and start is None:
             env.close()
+        if rounds is not None:
+            rounds.close()   # ends the worker pool
         referee.close()
         writer.close()
     return {"phase": "finetune", "checkpoint": str(latest), "env_steps": counters.env_steps,
@@ -411,6 +423,141 @@ def _collect(actor: SkillActor | LatentActor, larm: LarmModel, env: Any, obs: di
     if options.latent:
         batch["masks"] = None
     return batch, obs, info, env, episode
+
+
+# ------------------------------------------------------------------------------------------- many worlds
+
+@dataclass
+class SamplingPolicies:
+    """A picklable seed -> the policy a worker plays finetuning's episodes with: the skill (or, latent, the
+    intent) sampled, the argument the most likely; each step's notes carry what PPO needs from the worker
+    (LARM's hidden state, the sampled action and its log-probability), recorded with the step."""
+    checkpoint: str
+    task: str
+    latent: bool
+
+    def __call__(self, seed: int) -> Any:
+        from brain.policy import LarmPolicy
+
+        policy = LarmPolicy(self.checkpoint, self.task, seed, head="cola" if self.latent else "skill")
+        return _Sampling(policy, self.latent)
+
+
+class _Sampling:
+    name = "finetune"
+
+    def __init__(self, policy: Any, latent: bool) -> None:
+        self.policy, self.latent = policy, latent
+
+    def reset(self) -> None:
+        self.policy.reset()
+
+    def observe(self, token: str, result: dict[str, Any]) -> None:
+        pass
+
+    def act(self, obs: dict[str, Any], info: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        larm, g = self.policy.model, self.policy.generator
+        inp = input_from_observation(obs, info, self.policy.task.name)
+        mask = torch.as_tensor(np.asarray(inp.mask, dtype=bool))[None].to(larm.device)
+        with torch.inference_mode():
+            h = larm.encode([inp]).float()
+            if self.latent:
+                cola = self.policy.cola
+                logits = cola.latent_policy(h)[0].float().cpu()
+                action = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=g))
+                z = cola.code_onehot(torch.tensor([action], device=h.device))
+                skill = int(cola.decode(larm, h, z, mask).argmax(-1))
+            else:
+                logits = larm.skill_logits(h, mask)[0].float().cpu().clamp(min=MASKED)
+                action = skill = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=g))
+            logprob = float(torch.log_softmax(logits, -1)[action])
+            args = _argument(larm, h, skill)
+        sampled = {"action": action, "logprob": logprob, "hidden": [round(float(x), 6) for x in h[0].cpu()],
+                   "allowed": np.flatnonzero(inp.mask).tolist()}
+        return larm.vocab[skill].token, args, {"sampled": sampled}
+
+
+def _rounds_on_workers(actor: SkillActor | LatentActor, larm: LarmModel, cola: Any, options: FinetuneOptions,
+                       counters: Counters, referee: BackgroundReferee, out: Path, progress: Progress
+                       ) -> Iterator[dict[str, Any]]:
+    """Rounds of --workers whole episodes at once, each played with the policy as it is after the last update
+    (saved to OUT/policies/ for the workers to load); each round is one rollout. The hidden states come back in
+    the recorded steps, so the learner never runs the backbone; a truncated episode's last step bootstraps
+    from its own value (the world after it was never encoded)."""
+    from agent.recording import load_session
+    from agent.rollout import RolloutPool
+
+    settings = options.settings
+    env_options = {"task": options.task, "max_steps": settings.episode_steps, "record_dir": out / "sessions",
+                   "speed": settings.speed, "stuck_after": settings.stuck_after or None,
+                   "policy": {"name": "finetune", "init": str(options.init), "referee": options.referee.name,
+                              "latent": options.latent}}
+    with RolloutPool(options.workers, env_options, options.ray_address, progress=progress) as pool:
+        workers = len(pool.slots)
+        while True:
+            round_folder = out / "policies" / f"u{counters.updates:05d}"   # the checkpoint and its lock file
+            policy = _save_policy(round_folder / "policy", larm, cola)
+            seeds = [settings.world_seed + counters.episodes + i for i in range(workers)]
+            counters.episodes += workers
+            steps: list[dict[str, Any]] = []
+            for report in pool.run(seeds, SamplingPolicies(str(policy), options.task, options.latent)):
+                if not report.session:
+                    progress(f"seed {report.seed}: {report.end}: nothing recorded to learn from")
+                    continue
+                played = _played(load_session(Path(report.session)), options.task)
+                for i, (event, question) in enumerate(played):
+                    steps.append({"event": event, "future": referee.submit(question), "last": i == len(played) - 1,
+                                  "terminated": bool(event.get("terminated"))})
+                counters.env_steps += len(played)
+                counters.finished.append({"seed": report.seed, "at": counters.env_steps, "steps": report.steps,
+                                          "env_return": round(report.episode_return, 3), "success": report.success,
+                                          "tiers": list(report.tiers), "end": report.end})
+            shutil.rmtree(round_folder, ignore_errors=True)
+            if steps:
+                yield _round_batch(actor, steps, larm.device)
+
+
+def _played(session: Any, task: str) -> list[tuple[dict[str, Any], Question]]:
+    """A worker's recorded steps that carry what PPO needs, each with its question to the referee."""
+    out: list[tuple[dict[str, Any], Question]] = []
+    before: dict[str, Any] = {}
+    for event in session.events:
+        state = event.get("state") if isinstance(event.get("state"), dict) else {}
+        if event.get("type") == "step" and isinstance(event.get("sampled"), dict):
+            out.append((event, Question(task, before, str(event["token"]), event.get("args") or {},
+                                        event.get("result") or {}, state, tuple(event.get("events") or ()),
+                                        episode=str(session.path))))
+        if event.get("type") in ("reset", "step") and state:
+            before = state
+    return out
+
+
+def _save_policy(folder: Path, larm: LarmModel, cola: Any) -> Path:
+    extra = {"cola": {k: v.detach().cpu().clone() for k, v in cola.state_dict().items()}} if cola is not None else None
+    configs = {"cola": cola.config.to_dict()} if cola is not None else None
+    path = larm.save(folder, {"phase": "finetune", "policy_of_round": True}, extra_parts=extra, extra_configs=configs)
+    larm.history = larm.history[:-1]
+    return path
+
+
+def _round_batch(actor: SkillActor | LatentActor, steps: list[dict[str, Any]], device: torch.device) -> dict[str, Any]:
+    """The rollout fields of a round's recorded steps (in episode order)."""
+    h = torch.tensor([s["event"]["sampled"]["hidden"] for s in steps], dtype=torch.float32, device=device)
+    vocab_size = len(actor.larm.vocab)
+    masks = torch.zeros(len(steps), vocab_size, dtype=torch.bool, device=device)
+    for i, s in enumerate(steps):
+        masks[i, s["event"]["sampled"]["allowed"]] = True
+    with torch.no_grad():
+        values = actor.value(h)
+        ref = actor.reference_logits(h, masks)
+    last = torch.tensor([s["last"] for s in steps], device=device)
+    next_values = torch.where(last, values, torch.roll(values, -1))
+    return {"hidden": h, "codes": torch.tensor([s["event"]["sampled"]["action"] for s in steps], device=device),
+            "logprobs": torch.tensor([s["event"]["sampled"]["logprob"] for s in steps], device=device),
+            "values": values, "ref_logits": ref, "env_rewards": [float(s["event"]["reward"]) for s in steps],
+            "terminated": torch.tensor([s["terminated"] for s in steps], device=device), "ended": last,
+            "next_values": next_values, "masks": None if isinstance(actor, LatentActor) else masks,
+            "futures": [s["future"] for s in steps]}
 
 
 def _finish(counters: Counters, episode: Episode, info: dict[str, Any], progress: Progress) -> None:
