@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from agent.evaluation import EpisodeReport, run_episode, summarize
 from agent.policies import Policy
 from agent.registration import make_env
 from agent.seeds import seed_range_name
+
+if TYPE_CHECKING:
+    from agent.dashboard.server import Dashboard
 
 DEFAULT_RECORD_DIR = Path("sessions")
 
@@ -29,13 +32,17 @@ def _progress(quiet: bool) -> Callable[[str], None]:
 def play(task: str, policy: Policy, policy_meta: Mapping[str, Any], seed: int | None, server: str | None,
          record: str | None, max_steps: int, assists: list[str], as_json: bool, record_labels: bool = False,
          env_options: Mapping[str, Any] | None = None, switch: Callable[[int], bool] | None = None,
-         then: Callable[[Any, dict[str, Any], dict[str, Any]], int] | None = None) -> int:
+         then: Callable[[Any, dict[str, Any], dict[str, Any]], int] | None = None,
+         dashboard: Dashboard | None = None) -> int:
     """One episode of `policy` (policy_meta: who decides, for the session's metadata); exit 0 on success.
     env_options: more MinecraftEnv options (speed, stuck_after). switch(decisions so far) True hands the
-    running world to then(env, obs, info), whose exit code play returns (the switch into finetuning)."""
+    running world to then(env, obs, info), whose exit code play returns (the switch into finetuning).
+    dashboard: the live page follows the episode (agent/dashboard/)."""
     env = make_env(task=task, server=server, assists=assists, max_steps=max_steps,
                    record_dir=record or DEFAULT_RECORD_DIR, policy=policy_meta, record_labels=record_labels,
                    **dict(env_options or {}))
+    if dashboard is not None:
+        env = dashboard.feed(env, policy_meta)
     say = _progress(False)
     where = server or f"a fresh embedded world (seed {seed if seed is not None else 'random'})"
     speed = dict(env_options or {}).get("speed", 1.0)
