@@ -81,15 +81,22 @@ def test_hub_shows_the_running_skill_until_its_result() -> None:
     assert snap["current"] is None and snap["milestones"]["log"]["ticks"] == 60
 
 
-class CountingClient:
-    """What the frame pump uses of SyncBridgeClient, counting the frames asked for."""
+class StreamingClient:
+    """What the frame pump uses of SyncBridgeClient: the stream's rate as set, and its frames while it is on."""
 
     closed = False
 
     def __init__(self) -> None:
+        self.fps = 0.0
         self.frames = 0
 
-    def frame(self, timeout: float = 5) -> SimpleNamespace:
+    def stream(self, fps: float) -> None:
+        self.fps = fps
+
+    def next_frame(self, timeout: float = 5) -> SimpleNamespace:
+        time.sleep(0.02)
+        if not self.fps:
+            raise TimeoutError("no stream")
         self.frames += 1
         return SimpleNamespace(rgb=np.zeros((24, 32, 3), np.uint8), tick=self.frames)
 
@@ -97,22 +104,20 @@ class CountingClient:
         return SimpleNamespace(to_dict=lambda: {"position": {"x": self.frames, "y": 64, "z": 0}})
 
 
-def test_frames_are_asked_for_only_while_a_page_watches() -> None:
+def test_the_stream_is_on_only_while_a_page_watches() -> None:
     import asyncio
 
-    hub, client = LiveHub(), CountingClient()
-    pump = FramePump(hub, lambda: client, fps=50).start()
+    hub, client = LiveHub(), StreamingClient()
+    pump = FramePump(hub, lambda: client, fps=12).start()
     try:
         time.sleep(0.6)
-        assert client.frames == 0, "frames were rendered with no page open"
+        assert client.fps == 0 and client.frames == 0, "frames were streamed with no page open"
         ident = hub.subscribe(asyncio.new_event_loop(), asyncio.Event())
         time.sleep(0.6)
-        assert client.frames >= 5 and hub.latest_frame()[1][:2] == b"\xff\xd8"   # JPEG
+        assert client.fps == 12 and client.frames >= 5 and hub.latest_frame()[1][:2] == b"\xff\xd8"   # JPEG
         hub.unsubscribe(ident)
-        time.sleep(0.3)
-        after = client.frames
         time.sleep(0.6)
-        assert client.frames == after, "frames went on after the last page closed"
+        assert client.fps == 0, "the stream went on after the last page closed"
     finally:
         pump.stop()
 

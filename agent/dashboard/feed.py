@@ -1,11 +1,10 @@
 """What feeds the live page: a gymnasium wrapper that tells the hub about every reset and skill, and a frame
-pump that, only while a page is open, asks the bridge for frames (and now and then the state) between and
-during skills.
+pump that, only while a page is open, turns on the bridge's frame stream on the agent's own connection
+(the `stream` request, bridge/PROTOCOL.md) and hands its frames (and now and then the state) to the hub.
 
-Frames come from the agent's own bridge connection (`frame` requests, bridge/PROTOCOL.md), one at a time and
-at most `fps` a second, so the bridge's limit of 4 pending frame requests is never reached and nothing is
-rendered for the page when no page is open. The pump runs on its own thread: the agent's loop never waits
-for it.
+Stream frames are rendered beside the game in real time; a `frame` request would stop the embedded world's
+clock while it renders, so the page never asks for one. With no page open the stream is off and nothing is
+rendered for the dashboard. The pump runs on its own thread: the agent's loop never waits for it.
 """
 from __future__ import annotations
 
@@ -47,15 +46,16 @@ def action_token(action: Any, vocab: list[Any]) -> tuple[str, dict[str, Any]]:
 
 
 class FramePump:
-    """A daemon thread: while hub.viewers > 0, a frame (JPEG) into the hub at most `fps` a second, and the
-    state every OBSERVE_EVERY_S while a skill runs."""
+    """A daemon thread: while hub.viewers > 0, the bridge's stream at `fps` and each frame (as JPEG) into the
+    hub, and the state every OBSERVE_EVERY_S while a skill runs; the stream off again when nobody watches."""
 
     def __init__(self, hub: LiveHub, client_of: Callable[[], Any], fps: float = DEFAULT_FPS) -> None:
         self.hub = hub
         self.client_of = client_of
-        self.interval = 1.0 / max(0.5, float(fps))
+        self.fps = float(fps)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dashboard-frames", daemon=True)
+        self._streaming: Any = None   # the client whose stream is on
         self.frames = 0
         self.errors = 0
 
@@ -67,31 +67,44 @@ class FramePump:
         self._stop.set()
         self.hub.viewers_changed.set()
         self._thread.join(10)
+        self._stream_off()
+
+    def _stream_off(self) -> None:
+        client, self._streaming = self._streaming, None
+        if client is not None and not client.closed:
+            try:
+                client.stream(0)
+            except Exception:   # the world is closing: its stream ends with it
+                pass
 
     def _run(self) -> None:
         last_observe = 0.0
         while not self._stop.is_set():
             if self.hub.viewers == 0:
+                self._stream_off()
                 self.hub.viewers_changed.wait(0.5)
                 self.hub.viewers_changed.clear()
                 continue
             client = self.client_of()
             if client is None or client.closed:
+                self._streaming = None
                 self._stop.wait(0.2)   # between worlds: the next reset brings a client
                 continue
-            started = time.monotonic()
             try:
-                frame = client.frame(timeout=5)
+                if client is not self._streaming:
+                    client.stream(self.fps)
+                    self._streaming = client
+                frame = client.next_frame(timeout=2)
                 self.hub.frame(encode_jpeg(frame.rgb), frame.tick)
                 self.frames += 1
-                if self.hub.current is not None and started - last_observe >= OBSERVE_EVERY_S:
-                    last_observe = started
+                now = time.monotonic()
+                if self.hub.current is not None and now - last_observe >= OBSERVE_EVERY_S:
+                    last_observe = now
                     self.hub.live_state(client.observe(timeout=5).to_dict())
             except Exception:   # a world closing under us, a renderer that failed: the page waits, the agent never
                 self.errors += 1
+                self._streaming = None if client.closed else self._streaming
                 self._stop.wait(0.5)
-                continue
-            self._stop.wait(max(0.0, self.interval - (time.monotonic() - started)))
 
 
 class DashboardFeed(gym.Wrapper[dict[str, Any], Any, dict[str, Any], Any]):
