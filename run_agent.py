@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--ray-address", metavar="ADDR",
                     help="run the workers on this Ray cluster (every node with the project installed) instead of "
                     "a local Ray runtime")
+    add_dashboard_options(ev)
     _train_parser(sub)
     report = sub.add_parser("report", help="success per tier against DAgger iteration and labelled decisions, "
                             "from eval --json reports of LARM checkpoints",
@@ -780,13 +781,18 @@ def _run(argv: Sequence[str] | None) -> int:
                     dashboard.stop()
         from agent.play import evaluate
 
+        dashboard = live_dashboard(args, args.record, live=args.workers == 1 and args.ray_address is None)
         try:
             return evaluate(args.task, policies, policy_meta, args.seeds, args.seed_start, args.record,
                             args.max_steps, args.json, args.quiet, record_labels=args.record_labels,
-                            env_options=env_options, workers=args.workers, ray_address=args.ray_address)
+                            env_options=env_options, workers=args.workers, ray_address=args.ray_address,
+                            dashboard=dashboard)
         except ConnectionError as err:  # --ray-address: no cluster there, or it refused us
             print(f"run_agent.py eval: error: {err}", file=sys.stderr)
             return 2
+        finally:
+            if dashboard is not None:
+                dashboard.stop()
     if args.command == "report":
         return _report(args)
     if args.command == "referee":

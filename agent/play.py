@@ -63,17 +63,18 @@ def play(task: str, policy: Policy, policy_meta: Mapping[str, Any], seed: int | 
 def evaluate(task: str, policies: Callable[[int], Policy], policy_meta: Mapping[str, Any], seeds: int,
              seed_start: int, record: str | None, max_steps: int, as_json: bool, quiet: bool,
              record_labels: bool = False, env_options: Mapping[str, Any] | None = None, workers: int = 1,
-             ray_address: str | None = None) -> int:
+             ray_address: str | None = None, dashboard: Dashboard | None = None) -> int:
     """The evaluation protocol: one episode per seed, each with a policy from policies(seed); env_options:
     more MinecraftEnv options (speed, stuck_after). workers > 1 or a ray_address: the episodes run on that many
-    worlds at once (agent/rollout.py; policies must then be picklable: it is called in the workers)."""
+    worlds at once (agent/rollout.py; policies must then be picklable: it is called in the workers).
+    dashboard: the live page follows each episode (in process only: frames never leave Ray's workers)."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     say = _progress(quiet)
     seed_list = list(range(seed_start, seed_start + seeds))
     options = {"task": task, "max_steps": max_steps, "record_dir": record or DEFAULT_RECORD_DIR,
                "policy": policy_meta, "record_labels": record_labels, **dict(env_options or {})}
-    reports = run_episodes(seed_list, policies, options, workers, ray_address, say)
+    reports = run_episodes(seed_list, policies, options, workers, ray_address, say, dashboard)
     ranges = sorted({seed_range_name(s) for s in seed_list})
     if ranges != ["evaluation"]:
         say(f"note: seeds {seed_start}..{seed_list[-1]} are not all evaluation seeds (agent/seeds.py): a result on "
@@ -91,21 +92,24 @@ def evaluate(task: str, policies: Callable[[int], Policy], policy_meta: Mapping[
 
 
 def run_episodes(seeds: list[int], policies: Callable[[int], Policy], env_options: Mapping[str, Any], workers: int = 1,
-                 ray_address: str | None = None, say: Callable[[str], None] = lambda m: None) -> list[EpisodeReport]:
-    """One episode per seed (make_env(**env_options)), in this process (workers 1, no ray_address) or on
-    Ray workers; the reports in seed order."""
+                 ray_address: str | None = None, say: Callable[[str], None] = lambda m: None,
+                 dashboard: Dashboard | None = None) -> list[EpisodeReport]:
+    """One episode per seed (make_env(**env_options)), in this process (workers 1, no ray_address; the
+    dashboard's live page follows them) or on Ray workers; the reports in seed order."""
     if workers == 1 and ray_address is None:
-        return _episodes_in_process(seeds, policies, env_options, say)
+        return _episodes_in_process(seeds, policies, env_options, say, dashboard)
     return _episodes_on_workers(seeds, policies, env_options, workers, ray_address, say)
 
 
 def _episodes_in_process(seeds: list[int], policies: Callable[[int], Policy], env_options: Mapping[str, Any],
-                         say: Callable[[str], None]) -> list[EpisodeReport]:
+                         say: Callable[[str], None], dashboard: Dashboard | None = None) -> list[EpisodeReport]:
     """One world at a time, in this process (no Ray)."""
     reports: list[EpisodeReport] = []
     for seed in seeds:
         agent = policies(seed)
         env = make_env(**env_options)
+        if dashboard is not None and dashboard.hub is not None:
+            env = dashboard.feed(env, env_options.get("policy"))
         say(f"episode {len(reports) + 1}/{len(seeds)}: seed {seed}")
         try:
             report = run_episode(env, agent, seed, progress=say)

@@ -266,3 +266,19 @@ def test_a_second_dashboard_at_the_default_port_takes_a_free_one(tmp_path: Path)
     finally:
         first.stop()
 
+
+
+def test_eval_in_process_feeds_the_live_page_episode_after_episode(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    from agent.play import evaluate
+
+    use_scripted_worlds(monkeypatch, lambda seed: ScriptedWorld(seed, ticks_per_skill=50))
+    dashboard = start_dashboard(tmp_path, port=0)
+    try:
+        assert evaluate("wooden_sword", lambda seed: ScriptedPolicy(TO_THE_SWORD), {"name": "scripted"}, 2, 7,
+                        str(tmp_path), 10, True, True, dashboard=dashboard) == 0
+        live = get_json(dashboard.url + "api/live")
+        assert live["episode"]["seed"] == 8 and live["episode"]["ended"] == "task done"
+        assert len(get_json(dashboard.url + "api/sessions")["sessions"]) == 2
+    finally:
+        dashboard.stop()

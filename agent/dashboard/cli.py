@@ -28,16 +28,17 @@ def add_options(parser: argparse.ArgumentParser, switch: bool = True) -> None:
         parser.add_argument("--no-dashboard", action="store_true", help="serve no dashboard page")
 
 
-def live_dashboard(args: argparse.Namespace, record: str | None) -> Dashboard | None:
-    """The live dashboard of a command that plays (replaying the sessions in its record folder), its address
-    printed; None with --no-dashboard."""
+def live_dashboard(args: argparse.Namespace, record: str | None, live: bool = True) -> Dashboard | None:
+    """The dashboard of a command that plays (the live page unless `live` is False, and replay of the sessions
+    in its record folder), its address printed; None with --no-dashboard."""
     if getattr(args, "no_dashboard", False):
         return None
     from agent.dashboard.server import start_dashboard
     from agent.play import DEFAULT_RECORD_DIR
 
-    dashboard = start_dashboard(Path(record or DEFAULT_RECORD_DIR), args.dashboard_host, args.dashboard_port)
-    print(f"dashboard: {dashboard.url}", file=sys.stderr, flush=True)
+    dashboard = start_dashboard(Path(record or DEFAULT_RECORD_DIR), args.dashboard_host, args.dashboard_port, live=live)
+    print(f"dashboard: {dashboard.url}" + ("" if live else "  (sessions only: the live page follows one world "
+                                           "in this process, --workers 1)"), file=sys.stderr, flush=True)
     return dashboard
 
 
