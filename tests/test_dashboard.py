@@ -282,3 +282,23 @@ def test_eval_in_process_feeds_the_live_page_episode_after_episode(monkeypatch: 
         assert len(get_json(dashboard.url + "api/sessions")["sessions"]) == 2
     finally:
         dashboard.stop()
+
+
+def test_snapshots_to_a_page_are_coalesced_but_the_last_one_arrives(played: Dashboard) -> None:
+    hub = played.hub
+    assert hub is not None
+    with ws_connect(played.url.replace("http", "ws") + "ws/live") as ws:
+        json.loads(ws.recv(timeout=5))
+        for i in range(40):   # an agent deciding a hundred times a second, faster than a page can redraw
+            hub.step_done("craft:stick", None, {"step": i, "state": {"tick": i}, "result": {"ok": True}})
+            time.sleep(0.01)
+        versions = []
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            try:
+                message = ws.recv(timeout=max(0.01, deadline - time.monotonic()))
+            except TimeoutError:
+                break
+            if isinstance(message, str):
+                versions.append(json.loads(message)["version"])
+    assert 1 <= len(versions) <= 5 and versions[-1] == hub.version, versions

@@ -49,6 +49,9 @@ from agent.recording import SessionError
 STATIC = Path(__file__).resolve().parent / "static"
 TOKEN_ENV = "LARM_DASHBOARD_TOKEN"
 COOKIE = "larm_dashboard_token"
+# A page redraws everything on a snapshot: at most five a second, however fast the agent decides (an eval at
+# 16 times real time crafts many times a second); frames are not held back.
+SNAPSHOT_INTERVAL_S = 0.2
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
 
@@ -196,18 +199,21 @@ async def stream_live(ws: WebSocket, hub: LiveHub) -> None:
         wake.set()
 
     watcher = asyncio.create_task(watch_close())
-    sent_version, sent_frame, path_len, epoch = -1, 0, 0, None
+    sent_version, sent_frame, path_len, epoch, sent_at = -1, 0, 0, None, 0.0
     try:
         while not gone.is_set():
-            snap = hub.snapshot(path_len, epoch)
-            if snap["version"] != sent_version:
+            due = sent_at + SNAPSHOT_INTERVAL_S - loop.time()
+            if hub.version != sent_version and due <= 0:
+                snap = hub.snapshot(path_len, epoch)
                 await ws.send_text(json.dumps({"type": "live", **snap}, default=str))
                 sent_version, path_len, epoch = snap["version"], snap["path_len"], snap["path_epoch"]
+                sent_at = loop.time()
             seq, jpeg = hub.latest_frame()
             if jpeg is not None and seq != sent_frame:
                 await ws.send_bytes(jpeg)
                 sent_frame = seq
-            await wake.wait()
+            with contextlib.suppress(asyncio.TimeoutError):   # a snapshot held back is sent when it is due
+                await asyncio.wait_for(wake.wait(), max(due, 0.01) if hub.version != sent_version else None)
             wake.clear()
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass    # the page closed mid-send
