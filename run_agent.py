@@ -132,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Print a recorded session's timeline (step, token, ok/error, reward) "
                             "and optionally write an annotated video.")
     replay.add_argument("session", metavar="SESSION_DIR", help="a session folder (holds metadata.json, events.jsonl)")
-    replay.add_argument("--video", metavar="OUT.mp4", help="write the frames, annotated, to this video file")
+    replay.add_argument("--video", "--export", metavar="OUT.mp4", dest="video",
+                        help="write the frames to this video file, with the skill, its result, the reward and the "
+                        "inventory written on each")
     replay.add_argument("--fps", type=float, default=2.0, help="frames per second of the video (default 2)")
     replay.add_argument("--json", action="store_true", help="print the timeline as JSON")
     replay.add_argument("--serve", action="store_true",

@@ -302,3 +302,19 @@ def test_snapshots_to_a_page_are_coalesced_but_the_last_one_arrives(played: Dash
             if isinstance(message, str):
                 versions.append(json.loads(message)["version"])
     assert 1 <= len(versions) <= 5 and versions[-1] == hub.version, versions
+
+
+def test_exported_video_frames_carry_the_skill_result_and_inventory(played: Dashboard, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import agent.replay as replay
+    from agent.recording import load_session
+
+    (row,) = get_json(played.url + "api/sessions")["sessions"]
+    written: list[list[str]] = []
+    draw = replay._annotate
+    monkeypatch.setattr(replay, "_annotate", lambda rgb, lines, scale: written.append(lines) or draw(rgb, lines, scale))
+    assert replay.main(str(tmp_path / row["name"]), video=str(tmp_path / "out.avi")) == 0
+    assert len(written) == 5 and (tmp_path / "out.avi").stat().st_size > 0
+    assert written[2][:2] == ["step 2  craft:oak_planks", "ok"]
+    assert written[2][3] == "inventory: 4 oak_planks, 3 oak_log"
+    assert len(load_session(tmp_path / row["name"]).steps) == 4
