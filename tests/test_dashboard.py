@@ -63,6 +63,7 @@ def test_live_snapshot_follows_the_episode(played: Dashboard) -> None:
     assert live["episode"]["policy"] == {"name": "scripted"} and live["episode"]["ended"] == "task done"
     assert [r["token"] for r in live["recent"]] == TO_THE_SWORD and all(r["ok"] for r in live["recent"])
     assert live["recent"][0]["inventory_delta"] == {"oak_log": 3}
+    assert live["recent"][0]["reward"] == pytest.approx(0.99) and live["episode"]["return"] > 0   # the log's milestone
     assert live["milestones"]["log"] == {"step": 1, "ticks": 50, "wall_s": pytest.approx(0, abs=2)}
     assert live["milestones"]["wooden_sword"]["step"] == 4
     assert live["tiers"]["wooden"]["step"] == 3 and live["tiers"]["wooden"]["ticks"] == 150
@@ -169,6 +170,7 @@ def test_a_session_timeline_has_each_step_state_skill_and_frame(played: Dashboar
     timeline = get_json(played.url + f"api/session?name={row['name']}")
     steps = timeline["steps"]
     assert [s["step"] for s in steps] == [0, 1, 2, 3, 4] and [s["frame"] for s in steps] == [0, 1, 2, 3, 4]
+    assert steps[1]["skill"]["reward"] == pytest.approx(0.99) and steps[1]["return"] == pytest.approx(0.99)
     assert steps[2]["skill"]["token"] == "craft:oak_planks" and steps[2]["state"]["inventory"] == {"oak_log": 3, "oak_planks": 4}
     assert timeline["tiers"]["wooden"]["step"] == 3 and timeline["milestones"]["planks"]["ticks"] == 100
     assert timeline["warnings"] == [] and timeline["complete"]

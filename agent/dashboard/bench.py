@@ -8,6 +8,10 @@ the conditions so that a drifting machine load falls on all of them:
 - the dashboard with no page open;
 - the dashboard with two pages open in headless Chromium (Debian's, driven by Playwright), streaming frames.
 Prints decisions per second per condition (median over the rounds) and the frame rate the pages showed.
+
+`--episode TASK` plays the expert's episode of TASK on --seed instead, at --speed K, R times without a page
+and R times with two, alternating: decisions per hour, game ticks and wall seconds of each (two runs of one
+seed differ about as much as the expert's route does: README "The same game at K = 1 and K = 16").
 """
 from __future__ import annotations
 
@@ -21,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from agent.dashboard.feed import DashboardFeed
-from agent.dashboard.server import start_dashboard
+from agent.dashboard.server import Dashboard, start_dashboard
+from agent.evaluation import run_episode
+from agent.policies import ExpertPolicy
 from agent.registration import make_env
 
 SKILL = "craft:diamond_sword"
@@ -36,12 +42,57 @@ def decisions_per_s(env: Any, n: int) -> float:
     return n / (time.perf_counter() - started)
 
 
-def run(seed: int, decisions: int, rounds: int) -> dict[str, Any]:
-    from playwright.sync_api import sync_playwright
-
+def _chromium() -> str:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         raise RuntimeError("no Chromium: apt-get install chromium")
+    return chromium
+
+
+def _episode(dashboard: Dashboard, task: str, seed: int, speed: float, record: str) -> dict[str, Any]:
+    assert dashboard.hub is not None
+    env = DashboardFeed(make_env(task=task, max_steps=60, record_dir=record, policy="expert", speed=speed),
+                        dashboard.hub, {"name": "expert"})
+    try:
+        report = run_episode(env, ExpertPolicy(task), seed)
+    finally:
+        env.close()
+    return {"success": report.success, "decisions": report.steps, "ticks": report.ticks, "wall_s": report.wall_s,
+            "decisions_per_hour": round(report.steps / report.wall_s * 3600) if report.wall_s else None}
+
+
+def run_episodes(task: str, seed: int, speed: float, rounds: int) -> dict[str, Any]:
+    """The expert's episode, alternately with no page and with two pages open."""
+    from playwright.sync_api import sync_playwright
+
+    runs: dict[str, list[dict[str, Any]]] = {"no page": [], "two pages": []}
+    fps: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        dashboard = start_dashboard(Path(tmp), port=0)
+        browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        try:
+            for _ in range(rounds):
+                runs["no page"].append(_episode(dashboard, task, seed, speed, tmp))
+                pages = [browser.new_page() for _ in range(2)]
+                for page in pages:
+                    page.goto(dashboard.url)
+                runs["two pages"].append(_episode(dashboard, task, seed, speed, tmp))
+                fps += [float(page.evaluate("window.dashboardStats.framesReceived")) for page in pages]
+                for page in pages:
+                    page.close()
+        finally:
+            browser.close()
+            dashboard.stop()
+    return {"task": task, "seed": seed, "speed": speed, "rounds": rounds, "episodes": runs,
+            "frames_received_per_page": fps,
+            "median_decisions_per_hour": {k: statistics.median(r["decisions_per_hour"] for r in v)
+                                          for k, v in runs.items()}}
+
+
+def run(seed: int, decisions: int, rounds: int) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    chromium = _chromium()
     rates: dict[str, list[float]] = {"no dashboard": [], "dashboard, no page": [], "dashboard, two pages": []}
     fps: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,8 +131,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=4242)
     parser.add_argument("--decisions", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--episode", metavar="TASK", help="play the expert's episode of TASK instead")
+    parser.add_argument("--speed", type=float, default=1.0, help="the game clock with --episode (default 1)")
     args = parser.parse_args()
-    print(json.dumps(run(args.seed, args.decisions, args.rounds), indent=2))
+    report = (run_episodes(args.episode, args.seed, args.speed, args.rounds) if args.episode
+              else run(args.seed, args.decisions, args.rounds))
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

@@ -130,7 +130,7 @@ class DashboardFeed(gym.Wrapper[dict[str, Any], Any, dict[str, Any], Any]):
         self.hub.skill_started(token, args, self.minecraft.steps + 1)
         obs, reward, terminated, truncated, info = self.env.step(action)
         ended = "task done" if terminated else (f"truncated: {info.get('truncated_reason')}" if truncated else None)
-        self.hub.step_done(str(info.get("token", token)), info.get("args", args), info, ended)
+        self.hub.step_done(str(info.get("token", token)), info.get("args", args), info, ended, float(reward))
         return obs, reward, terminated, truncated, info
 
     def close(self) -> None:

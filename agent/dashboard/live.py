@@ -33,11 +33,11 @@ def state_summary(state: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def result_summary(token: str, args: Mapping[str, Any] | None, result: Mapping[str, Any] | None,
-                   step: int | None) -> dict[str, Any]:
-    """One finished skill as the page lists it."""
+                   step: int | None, reward: float | None = None) -> dict[str, Any]:
+    """One finished skill as the page lists it, with the environment's reward for it."""
     result = result or {}
     error = result.get("error") or None
-    return {"step": step, "token": token, "args": dict(args or {}), "ok": bool(result.get("ok")),
+    return {"step": step, "token": token, "args": dict(args or {}), "ok": bool(result.get("ok")), "reward": reward,
             "error": ({"kind": error.get("kind"), "message": error.get("message")} if isinstance(error, Mapping)
                       else None),
             "inventory_delta": dict(result.get("inventory_delta") or {}), "ticks": result.get("ticks"),
@@ -145,13 +145,14 @@ class LiveHub:
             self._changed()
 
     def step_done(self, token: str, args: Mapping[str, Any] | None, info: Mapping[str, Any],
-                  ended: str | None = None) -> None:
-        """A finished skill: its result, the state after it, the milestones and tiers reached."""
+                  ended: str | None = None, reward: float | None = None) -> None:
+        """A finished skill: its result and reward, the state after it, the milestones and tiers reached."""
         state = info.get("state") or {}
         step = int(info.get("step", 0) or 0)
         with self._lock:
             self.current = None
-            self.recent = (self.recent + [result_summary(token, args, info.get("result"), step)])[-MAX_RECENT:]
+            summary = result_summary(token, args, info.get("result"), step, reward)
+            self.recent = (self.recent + [summary])[-MAX_RECENT:]
             self.state = state_summary(state)
             self.episode["steps"] = step
             self.episode["session"] = info.get("session") or self.episode.get("session")

@@ -94,8 +94,8 @@ def timeline_payload(session: Session) -> dict[str, Any]:
             "frame": ref.get("index") if isinstance(ref, Mapping) else None, "return": round(total, 3),
         }
         if kind == "step":
-            row["skill"] = result_summary(str(event.get("token", "?")), event.get("args"), event.get("result"), step)
-            row["reward"] = event.get("reward")
+            row["skill"] = result_summary(str(event.get("token", "?")), event.get("args"), event.get("result"), step,
+                                          event.get("reward"))
             row["milestones"] = list(event.get("milestones") or [])
         steps.append(row)
     notes = [f"{e.get('type')} at step {e.get('step')}" + (f": {e.get('to')}" if e.get("to") else "")

@@ -104,8 +104,9 @@ function outcome(skill) {
 
 function skillItem(skill) {
   const seconds = typeof skill.wall_ms === "number" ? ` ${(skill.wall_ms / 1000).toFixed(1)} s` : "";
+  const reward = typeof skill.reward === "number" && skill.reward ? ` reward ${skill.reward > 0 ? "+" : ""}${skill.reward.toFixed(2)}` : "";
   return el("li", { className: skill.ok ? "ok" : "fail", value: skill.step ?? 0 }, [
-    skillText(skill) + " → ", el("span", { className: "outcome", textContent: outcome(skill) }), seconds]);
+    skillText(skill) + " → ", el("span", { className: "outcome", textContent: outcome(skill) }), seconds + reward]);
 }
 
 function showSkills(current, recent, label) {
@@ -118,7 +119,8 @@ function showSkills(current, recent, label) {
 function showEpisode(episode) {
   $("episode-title").textContent = episode.task ? `${episode.task}: ${episode.description || ""}` : "waiting for an episode";
   const policy = episode.policy ? episode.policy.name || "" : "";
-  const parts = [`seed ${episode.seed ?? "?"}`, policy && `policy ${policy}`, `${episode.steps ?? 0} steps`,
+  const gained = typeof episode.return === "number" ? `return ${episode.return.toFixed(2)}` : "";
+  const parts = [`seed ${episode.seed ?? "?"}`, policy && `policy ${policy}`, `${episode.steps ?? 0} steps`, gained,
     episode.ended && `ended: ${episode.ended}`, episode.session && `session ${episode.session}`];
   $("episode-line").textContent = parts.filter(Boolean).join(" · ");
 }
@@ -257,7 +259,7 @@ function replayModel(data, i) {
   const recent = steps.slice(Math.max(0, i - 11), i + 1).filter((s) => s.skill).map((s) => s.skill);
   return {
     episode: { task: meta.task, description: `replay of ${data.name}`, seed: meta.seed, policy: meta.policy,
-      steps: row.step, ended: i === steps.length - 1 ? (meta.end_reason || (data.complete ? "" : "cut off")) : null,
+      steps: row.step, return: row.return, ended: i === steps.length - 1 ? (meta.end_reason || (data.complete ? "" : "cut off")) : null,
       tiers: data.tier_names, task_milestones: data.task_milestones },
     state: row.state, current: row.skill || null, currentLabel: `step ${row.step}`, recent,
     milestones: filter(data.milestones), tiers: filter(data.tiers), path, fullPath: replay.fullPath,
