@@ -22,7 +22,7 @@ from agent.dashboard.cli import live_dashboard, serve_replay
 from agent.dashboard.feed import FramePump
 from agent.dashboard.icons import assets_dir
 from agent.dashboard.live import LiveHub
-from agent.dashboard.server import Dashboard, start_dashboard
+from agent.dashboard.server import Dashboard, access_token, start_dashboard
 from agent.play import play
 from scripted_world import ScriptedPolicy, ScriptedWorld, use_scripted_worlds
 
@@ -322,3 +322,24 @@ def test_exported_video_frames_carry_the_skill_result_and_inventory(played: Dash
     assert written[2][:2] == ["step 2  craft:oak_planks", "ok"]
     assert written[2][3] == "inventory: 4 oak_planks, 3 oak_log"
     assert len(load_session(tmp_path / row["name"]).steps) == 4
+
+
+def test_beyond_loopback_a_token_is_always_needed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LARM_DASHBOARD_TOKEN", raising=False)
+    assert access_token("127.0.0.1") is None and access_token("localhost") is None and access_token("::1") is None
+    first, second = access_token("0.0.0.0"), access_token("192.0.2.7")
+    assert first and second and first != second and len(first) >= 20
+    monkeypatch.setenv("LARM_DASHBOARD_TOKEN", "chosen")
+    assert access_token("0.0.0.0") == "chosen" and access_token("0.0.0.0", "given") == "given"
+
+
+def test_a_taken_port_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first = start_dashboard(tmp_path, port=0)
+    try:
+        args = argparse.Namespace(no_dashboard=False, dashboard_host="127.0.0.1", dashboard_port=first.port)
+        with pytest.raises(SystemExit) as stopped:
+            live_dashboard(args, str(tmp_path))
+        assert stopped.value.code == 2
+        assert f"cannot serve the dashboard at 127.0.0.1:{first.port}" in capsys.readouterr().err
+    finally:
+        first.stop()

@@ -8,13 +8,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agent.dashboard import DEFAULT_HOST, DEFAULT_PORT
 from agent.recording import SessionError, load_session
 
 if TYPE_CHECKING:   # the web stack is imported only when a dashboard starts: `--help` and eval stay light
     from agent.dashboard.server import Dashboard
-
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8765
 
 
 def add_options(parser: argparse.ArgumentParser, switch: bool = True) -> None:
@@ -36,7 +34,13 @@ def live_dashboard(args: argparse.Namespace, record: str | None, live: bool = Tr
     from agent.dashboard.server import start_dashboard
     from agent.play import DEFAULT_RECORD_DIR
 
-    dashboard = start_dashboard(Path(record or DEFAULT_RECORD_DIR), args.dashboard_host, args.dashboard_port, live=live)
+    try:
+        dashboard = start_dashboard(Path(record or DEFAULT_RECORD_DIR), args.dashboard_host, args.dashboard_port,
+                                    live=live)
+    except OSError as err:
+        print(f"run_agent.py: cannot serve the dashboard at {args.dashboard_host}:{args.dashboard_port}: {err} "
+              "(choose another --dashboard-port, or --no-dashboard)", file=sys.stderr)
+        raise SystemExit(2) from None
     print(f"dashboard: {dashboard.url}" + ("" if live else "  (sessions only: the live page follows one world "
                                            "in this process, --workers 1)"), file=sys.stderr, flush=True)
     return dashboard
@@ -65,7 +69,12 @@ def serve_replay(args: argparse.Namespace) -> int:
         return 1
     from agent.dashboard.server import start_dashboard
 
-    dashboard = start_dashboard(root, args.dashboard_host, args.dashboard_port, live=False, open_session=name)
+    try:
+        dashboard = start_dashboard(root, args.dashboard_host, args.dashboard_port, live=False, open_session=name)
+    except OSError as err:
+        print(f"replay: cannot serve the dashboard at {args.dashboard_host}:{args.dashboard_port}: {err}",
+              file=sys.stderr)
+        return 2
     where = f"#replay/{name}" if name else "#sessions"
     print(f"dashboard: {dashboard.url}{where}  (Ctrl-C stops it)", file=sys.stderr, flush=True)
     try:

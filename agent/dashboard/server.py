@@ -40,7 +40,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from agent.dashboard.cli import DEFAULT_HOST, DEFAULT_PORT
+from agent.dashboard import DEFAULT_HOST, DEFAULT_PORT
 from agent.dashboard.icons import icon_path
 from agent.dashboard.live import LiveHub
 from agent.dashboard.sessions import SessionStore, list_sessions
@@ -62,6 +62,13 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def access_token(host: str, token: str | None = None) -> str | None:
+    """The token a page needs: the one given; else, beyond loopback, LARM_DASHBOARD_TOKEN or a random one."""
+    if token is None and not is_loopback(host):
+        return os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(18)
+    return token
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -282,8 +289,7 @@ def start_dashboard(sessions_root: Path, host: str = DEFAULT_HOST, port: int = D
     import uvicorn
 
     loopback = is_loopback(host)
-    if token is None and not loopback:
-        token = os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(18)
+    token = access_token(host, token)
     hub = LiveHub() if live else None
     store = SessionStore(Path(sessions_root))
     app = build_app(hub, store, token, loopback, open_session)
