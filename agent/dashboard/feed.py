@@ -18,7 +18,7 @@ import numpy as np
 from agent.dashboard.live import LiveHub
 from agent.env import MinecraftEnv
 
-DEFAULT_FPS = 12.0          # asked a little above the 10 the page must show: a frame's round trip varies
+DEFAULT_FPS = 12.0          # a little above the 10 the page must show: the bridge skips a beat while a render runs
 OBSERVE_EVERY_S = 0.5       # the state during a skill: the path and the inventory move on between decisions
 JPEG_QUALITY = 85
 
