@@ -33,6 +33,20 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: apt-get install chromium (./larm test does)")]
 
 
+HIDE = ("Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
+        "document.dispatchEvent(new Event('visibilitychange'))")
+
+
+def _fewer(read: Any, than: int, seconds: float = 5.0) -> int:
+    """read() once it is below `than`, or as it is after `seconds`."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while read() >= than and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return int(read())
+
+
 def _text(page: Any, selector: str) -> str:
     return str(page.locator(selector).inner_text())
 
@@ -108,6 +122,9 @@ def test_live_page_follows_a_real_episode_and_its_replay_scrubs(tmp_path: Path) 
             other.goto(dashboard.url)
             agent.start()
             other.wait_for_function("window.dashboardStats.framesReceived > 2", timeout=120_000)
+            viewers_before = dashboard.hub.viewers
+            other.evaluate(HIDE)   # a background tab lets go of the stream
+            measures["viewers_hidden"] = (viewers_before, _fewer(lambda: dashboard.hub.viewers, viewers_before))
             other.close()
             _watch_live(page, measures)
             agent.join(600)
@@ -128,6 +145,7 @@ def test_live_page_follows_a_real_episode_and_its_replay_scrubs(tmp_path: Path) 
     (ARTIFACTS / "measures.json").write_text(json.dumps(measures, indent=2))
     assert outcome.get("code") == 0, "the expert's episode did not reach the stone pickaxe"
     assert errors == []
+    assert measures["viewers_hidden"] == (2, 1), "a hidden page kept its stream"
     assert measures["fps_during_mine"] >= MIN_FPS and measures["still_mining"], measures
     assert measures["icon_width"] == 16, "the log's icon did not load from minecraft-assets"
     assert shown["frame"] != shown["first_frame"] and shown["frame_width"] > 0

@@ -397,6 +397,13 @@ function applyRoute() {
   if (r.mode === "sessions") { stopPlaying(); openSessions(); }
 }
 
+// A page nobody looks at (a background tab) lets go of the live stream: with no page watching, the bridge
+// renders nothing for the dashboard.
+document.addEventListener("visibilitychange", () => {
+  if (route().mode !== "live") return;
+  if (document.hidden) closeLive(); else openLive();
+});
+
 window.addEventListener("hashchange", applyRoute);
 getJson("api/config").then((c) => { config = c; applyRoute(); })
   .catch((err) => notice(`the dashboard server did not answer: ${err.message}`));
