@@ -6,7 +6,7 @@
     python run_agent.py check-world [--json] [--seed N] [--recipes all|N]
     python run_agent.py report EVAL.json[=CHECKPOINT] ... [--png OUT.png] [--json]
     python run_agent.py referee --eval SESSIONS [--referee oracle|openai|hf] [--referee-noise P] [--json]
-    python run_agent.py replay SESSION_DIR [--video OUT.mp4] [--json]
+    python run_agent.py replay SESSION_DIR [--video OUT.mp4] [--json] [--serve]
     python run_agent.py bench bridge [--json] [--seed N] [--server HOST:PORT]
     python run_agent.py bench latency [--json] [--backbone SPEC] [--checkpoint DIR] [--device cpu|cuda|auto] [--dtype auto|bf16|fp32 ...] [--decisions N]
     python run_agent.py train --phase {pretrain,vision,bc,dagger,cola-idm,cola-bc,cola-rl} --out DIR [--init DIR] [--sessions DIR ...]
@@ -18,6 +18,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from agent.dashboard.cli import add_options as add_dashboard_options, live_dashboard
 from agent.env import DEFAULT_STUCK_AFTER, FAST_SPEED
 from agent.interrupt import sigterm_as_ctrl_c
 from agent.seeds import DEFAULT_EVAL_SEED_START
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "process gets SIGUSR1 (kill -USR1 PID)")
     play.add_argument("--finetune-after", type=int, default=0, metavar="N",
                       help="switch into finetuning after N decisions (default 0: only on SIGUSR1)")
+    add_dashboard_options(play)
     play.add_argument("--finetune-steps", type=int, default=256, metavar="M",
                       help="decisions of finetuning once switched (default 256)")
     _referee_options(play)
@@ -109,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--ray-address", metavar="ADDR",
                     help="run the workers on this Ray cluster (every node with the project installed) instead of "
                     "a local Ray runtime")
+    add_dashboard_options(ev)
     _train_parser(sub)
     report = sub.add_parser("report", help="success per tier against DAgger iteration and labelled decisions, "
                             "from eval --json reports of LARM checkpoints",
@@ -129,9 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Print a recorded session's timeline (step, token, ok/error, reward) "
                             "and optionally write an annotated video.")
     replay.add_argument("session", metavar="SESSION_DIR", help="a session folder (holds metadata.json, events.jsonl)")
-    replay.add_argument("--video", metavar="OUT.mp4", help="write the frames, annotated, to this video file")
+    replay.add_argument("--video", "--export", metavar="OUT.mp4", dest="video",
+                        help="write the frames to this video file, with the skill, its result, the reward and the "
+                        "inventory written on each")
     replay.add_argument("--fps", type=float, default=2.0, help="frames per second of the video (default 2)")
     replay.add_argument("--json", action="store_true", help="print the timeline as JSON")
+    replay.add_argument("--serve", action="store_true",
+                        help="replay it in the dashboard page (SESSION_DIR may also be a folder of sessions: "
+                        "the page lists them) until Ctrl-C")
+    add_dashboard_options(replay, switch=False)
     bench = sub.add_parser("bench", help="latency (policy decision time), bridge (observation and frame rates), "
                            "world (game clock speeds, resets, workers)",
                            description="Benchmarks. bridge: observation round trip, frame stream rate and skill "
@@ -773,18 +782,28 @@ def _run(argv: Sequence[str] | None) -> int:
             from agent.play import play
 
             switch, then = _switch(args, parser, policy_meta)
-            return play(args.task, first, policy_meta, args.seed, args.server, args.record, args.max_steps,
-                        args.assist, args.json, record_labels=args.record_labels, env_options=env_options,
-                        switch=switch, then=then)
+            dashboard = live_dashboard(args, args.record)
+            try:
+                return play(args.task, first, policy_meta, args.seed, args.server, args.record, args.max_steps,
+                            args.assist, args.json, record_labels=args.record_labels, env_options=env_options,
+                            switch=switch, then=then, dashboard=dashboard)
+            finally:
+                if dashboard is not None:
+                    dashboard.stop()
         from agent.play import evaluate
 
+        dashboard = live_dashboard(args, args.record, live=args.workers == 1 and args.ray_address is None)
         try:
             return evaluate(args.task, policies, policy_meta, args.seeds, args.seed_start, args.record,
                             args.max_steps, args.json, args.quiet, record_labels=args.record_labels,
-                            env_options=env_options, workers=args.workers, ray_address=args.ray_address)
+                            env_options=env_options, workers=args.workers, ray_address=args.ray_address,
+                            dashboard=dashboard)
         except ConnectionError as err:  # --ray-address: no cluster there, or it refused us
             print(f"run_agent.py eval: error: {err}", file=sys.stderr)
             return 2
+        finally:
+            if dashboard is not None:
+                dashboard.stop()
     if args.command == "report":
         return _report(args)
     if args.command == "referee":
@@ -793,6 +812,11 @@ def _run(argv: Sequence[str] | None) -> int:
         return _finetune(args)
     if args.command == "replay":
         from agent.replay import main as replay
+
+        if args.serve:
+            from agent.dashboard.cli import serve_replay
+
+            return serve_replay(args)
 
         return replay(args.session, video=args.video, as_json=args.json, fps=args.fps)
     if args.command == "bench":

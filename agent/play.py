@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from agent.evaluation import EpisodeReport, run_episode, summarize
 from agent.policies import Policy
 from agent.registration import make_env
 from agent.seeds import seed_range_name
+
+if TYPE_CHECKING:
+    from agent.dashboard.server import Dashboard
 
 DEFAULT_RECORD_DIR = Path("sessions")
 
@@ -29,13 +32,17 @@ def _progress(quiet: bool) -> Callable[[str], None]:
 def play(task: str, policy: Policy, policy_meta: Mapping[str, Any], seed: int | None, server: str | None,
          record: str | None, max_steps: int, assists: list[str], as_json: bool, record_labels: bool = False,
          env_options: Mapping[str, Any] | None = None, switch: Callable[[int], bool] | None = None,
-         then: Callable[[Any, dict[str, Any], dict[str, Any]], int] | None = None) -> int:
+         then: Callable[[Any, dict[str, Any], dict[str, Any]], int] | None = None,
+         dashboard: Dashboard | None = None) -> int:
     """One episode of `policy` (policy_meta: who decides, for the session's metadata); exit 0 on success.
     env_options: more MinecraftEnv options (speed, stuck_after). switch(decisions so far) True hands the
-    running world to then(env, obs, info), whose exit code play returns (the switch into finetuning)."""
+    running world to then(env, obs, info), whose exit code play returns (the switch into finetuning).
+    dashboard: the live page follows the episode (agent/dashboard/)."""
     env = make_env(task=task, server=server, assists=assists, max_steps=max_steps,
                    record_dir=record or DEFAULT_RECORD_DIR, policy=policy_meta, record_labels=record_labels,
                    **dict(env_options or {}))
+    if dashboard is not None:
+        env = dashboard.feed(env, policy_meta)
     say = _progress(False)
     where = server or f"a fresh embedded world (seed {seed if seed is not None else 'random'})"
     speed = dict(env_options or {}).get("speed", 1.0)
@@ -56,17 +63,18 @@ def play(task: str, policy: Policy, policy_meta: Mapping[str, Any], seed: int | 
 def evaluate(task: str, policies: Callable[[int], Policy], policy_meta: Mapping[str, Any], seeds: int,
              seed_start: int, record: str | None, max_steps: int, as_json: bool, quiet: bool,
              record_labels: bool = False, env_options: Mapping[str, Any] | None = None, workers: int = 1,
-             ray_address: str | None = None) -> int:
+             ray_address: str | None = None, dashboard: Dashboard | None = None) -> int:
     """The evaluation protocol: one episode per seed, each with a policy from policies(seed); env_options:
     more MinecraftEnv options (speed, stuck_after). workers > 1 or a ray_address: the episodes run on that many
-    worlds at once (agent/rollout.py; policies must then be picklable: it is called in the workers)."""
+    worlds at once (agent/rollout.py; policies must then be picklable: it is called in the workers).
+    dashboard: the live page follows each episode (in process only: frames never leave Ray's workers)."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     say = _progress(quiet)
     seed_list = list(range(seed_start, seed_start + seeds))
     options = {"task": task, "max_steps": max_steps, "record_dir": record or DEFAULT_RECORD_DIR,
                "policy": policy_meta, "record_labels": record_labels, **dict(env_options or {})}
-    reports = run_episodes(seed_list, policies, options, workers, ray_address, say)
+    reports = run_episodes(seed_list, policies, options, workers, ray_address, say, dashboard)
     ranges = sorted({seed_range_name(s) for s in seed_list})
     if ranges != ["evaluation"]:
         say(f"note: seeds {seed_start}..{seed_list[-1]} are not all evaluation seeds (agent/seeds.py): a result on "
@@ -84,21 +92,24 @@ def evaluate(task: str, policies: Callable[[int], Policy], policy_meta: Mapping[
 
 
 def run_episodes(seeds: list[int], policies: Callable[[int], Policy], env_options: Mapping[str, Any], workers: int = 1,
-                 ray_address: str | None = None, say: Callable[[str], None] = lambda m: None) -> list[EpisodeReport]:
-    """One episode per seed (make_env(**env_options)), in this process (workers 1, no ray_address) or on
-    Ray workers; the reports in seed order."""
+                 ray_address: str | None = None, say: Callable[[str], None] = lambda m: None,
+                 dashboard: Dashboard | None = None) -> list[EpisodeReport]:
+    """One episode per seed (make_env(**env_options)), in this process (workers 1, no ray_address; the
+    dashboard's live page follows them) or on Ray workers; the reports in seed order."""
     if workers == 1 and ray_address is None:
-        return _episodes_in_process(seeds, policies, env_options, say)
+        return _episodes_in_process(seeds, policies, env_options, say, dashboard)
     return _episodes_on_workers(seeds, policies, env_options, workers, ray_address, say)
 
 
 def _episodes_in_process(seeds: list[int], policies: Callable[[int], Policy], env_options: Mapping[str, Any],
-                         say: Callable[[str], None]) -> list[EpisodeReport]:
+                         say: Callable[[str], None], dashboard: Dashboard | None = None) -> list[EpisodeReport]:
     """One world at a time, in this process (no Ray)."""
     reports: list[EpisodeReport] = []
     for seed in seeds:
         agent = policies(seed)
         env = make_env(**env_options)
+        if dashboard is not None and dashboard.hub is not None:
+            env = dashboard.feed(env, env_options.get("policy"))
         say(f"episode {len(reports) + 1}/{len(seeds)}: seed {seed}")
         try:
             report = run_episode(env, agent, seed, progress=say)

@@ -1,6 +1,6 @@
 """Replay a recorded session: its timeline as text, and an annotated video.
 
-    python run_agent.py replay SESSION_DIR [--video OUT.mp4] [--json]
+    python run_agent.py replay SESSION_DIR [--video|--export OUT.mp4] [--json]
 """
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import Any, Iterator, TextIO
 
 import numpy as np
 
@@ -77,9 +77,17 @@ def _annotate(rgb: np.ndarray, lines: list[str], scale: int) -> np.ndarray:
     return bgr
 
 
+def inventory_line(state: dict[str, Any] | None, width: int = 60) -> str:
+    """The inventory as one overlay line, largest stacks first, cut to `width` characters."""
+    items = sorted(((n, k) for k, n in ((state or {}).get("inventory") or {}).items() if n > 0), reverse=True)
+    line = "inventory: " + (", ".join(f"{n} {k}" for n, k in items) or "empty")
+    return line if len(line) <= width else line[:width - 3] + "..."
+
+
 def annotated_frames(session: Session, scale: int | None = None) -> Iterator[np.ndarray]:
-    """BGR frames with the step, token, outcome and reward written on them."""
+    """BGR frames with the step, token, outcome, reward and inventory written on them."""
     rows = {r.step: r for r in timeline(session)}
+    states = {e.get("step"): e.get("state") for e in session.steps}
     by_index: dict[int, tuple[str, int | None]] = {}
     for e in session.events:
         ref = e.get("frame")
@@ -93,7 +101,8 @@ def annotated_frames(session: Session, scale: int | None = None) -> Iterator[np.
         elif step is not None and step in rows:
             r = rows[step]
             lines = [f"step {r.step}  {r.token}", ("ok" if r.ok else (r.error or "failed"))[:48],
-                     f"reward {r.reward:+.2f}  return {r.total:+.2f}" + (f"  {', '.join(r.milestones)}" if r.milestones else "")]
+                     f"reward {r.reward:+.2f}  return {r.total:+.2f}" + (f"  {', '.join(r.milestones)}" if r.milestones else ""),
+                     inventory_line(states.get(step))]
         else:
             lines = [f"frame {index}"]
         yield _annotate(rgb, lines, s)

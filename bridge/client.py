@@ -217,6 +217,11 @@ class BridgeClient:
         """Ask the bridge to cancel a running skill; its run_skill then returns error kind 'cancelled'."""
         await self._send({"type": "cancel", "id": skill_id})
 
+    async def stream(self, fps: float) -> None:
+        """Change the frame stream's rate (0 stops it); no answer. Stream frames never stop the game clock, as
+        a `frame` request does: the dashboard watches with them."""
+        await self._send({"type": "stream", "fps": fps})
+
     async def run_skill(self, token: str, args: Mapping[str, Any] | None = None,
                         deadline_ms: int = DEFAULT_DEADLINE_MS, on_event: Callable[[Event], Any] | None = None,
                         skill_id: str | None = None, margin_s: float = SKILL_MARGIN_S) -> SkillResult:
@@ -487,6 +492,9 @@ class SyncBridgeClient:
 
     def cancel(self, skill_id: str) -> None:
         self._call(self.client.cancel(skill_id), 10)
+
+    def stream(self, fps: float) -> None:
+        self._call(self.client.stream(fps), 10)
 
     def run_skill(self, token: str, args: Mapping[str, Any] | None = None, deadline_ms: int = DEFAULT_DEADLINE_MS,
                   on_event: Callable[[Event], Any] | None = None, skill_id: str | None = None,

@@ -97,5 +97,5 @@ def test_ctrl_c_ends_with_one_line_and_exit_130(monkeypatch: pytest.MonkeyPatch,
         raise KeyboardInterrupt
 
     monkeypatch.setattr("agent.play.play", interrupted)
-    assert run_agent.main(["play", "--policy", "expert", "--seed", "3"]) == 130
+    assert run_agent.main(["play", "--policy", "expert", "--seed", "3", "--no-dashboard"]) == 130
     assert capsys.readouterr().err == "run_agent.py: interrupted\n"

@@ -90,6 +90,7 @@ class AgentSession {
       case 'frame': return this.frame(msg)
       case 'skill': return this.skill(msg)
       case 'cancel': return this.cancel(msg)
+      case 'stream': return this.setStream(msg)
     }
   }
 
@@ -163,6 +164,12 @@ class AgentSession {
     // ws calls back once the frame is written to the socket (or failed): until then it is held in memory
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeFrame(header, out.rgb, labels ? out.labels : null), () => onSent())
     else onSent()
+  }
+
+  /** A new frame-stream rate while connected (the dashboard turns it on while a page watches): no answer. */
+  setStream (msg) {
+    this.frames = { ...this.frames, fps: msg.fps }
+    this.startStream()
   }
 
   startStream () {

@@ -9,7 +9,7 @@ const MAX_TEXT_BYTES = 64 * 1024
 // ('[[[[…' 30 000 deep fits in 64 KiB) out of the recursive parts of JSON handling (stringify, the schema).
 const MAX_DEPTH = 16
 const schema = require(path.join(__dirname, '..', 'protocol.schema.json'))
-const REQUEST_TYPES = ['hello', 'observe', 'frame', 'skill', 'cancel', 'ping']
+const REQUEST_TYPES = ['hello', 'observe', 'frame', 'skill', 'cancel', 'ping', 'stream']
 
 const ajv = new Ajv2020({ allErrors: false, strict: false })
 ajv.addSchema(schema)

@@ -1,0 +1,157 @@
+"""The dashboard in a real browser: Debian's headless Chromium, driven by Playwright, loads the live page
+during a short real episode on a fresh embedded world and checks that the view, the inventory and the
+progress update (and reads the frame rate the page shows during a `mine` skill); a second page is closed
+mid-stream; then the page replays the recorded session, is scrubbed, and shows a cut-off copy with its
+notice. Screenshots are kept in test-artifacts/dashboard/ (`./larm test tests/test_dashboard_browser.py`)."""
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.dashboard.server import start_dashboard
+from agent.play import play
+from agent.policies import ExpertPolicy
+from agent.recording import load_session
+from conftest import REPO_ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# As the machine's notes say Chromium must start here: no sandbox as root, no GPU, no calls home.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+ARTIFACTS = REPO_ROOT / "test-artifacts" / "dashboard"
+SEED = 4242             # a training seed: the expert's stone pickaxe there takes nine skills, three of them mine
+TASK = "stone_pickaxe"
+MIN_FPS = 8.0           # the page must show at least 10 a second; the margin is for a loaded 2-core machine
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: apt-get install chromium (./larm test does)")]
+
+
+HIDE = ("Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
+        "document.dispatchEvent(new Event('visibilitychange'))")
+
+
+def _fewer(read: Any, than: int, seconds: float = 5.0) -> int:
+    """read() once it is below `than`, or as it is after `seconds`."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while read() >= than and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return int(read())
+
+
+def _text(page: Any, selector: str) -> str:
+    return str(page.locator(selector).inner_text())
+
+
+def _watch_live(page: Any, measures: dict[str, Any]) -> None:
+    """The live page during the episode: frames, a mine skill's frame rate, the inventory, the progress."""
+    page.wait_for_function("window.dashboardStats.framesReceived > 5", timeout=120_000)
+    page.wait_for_function("document.getElementById('current-skill').textContent.includes('mine:')", timeout=120_000)
+    page.wait_for_timeout(2500)   # the page's frame rate is over the last two seconds
+    measures["fps_during_mine"] = page.evaluate("window.dashboardStats.fps")
+    measures["still_mining"] = "mine:" in _text(page, "#current-skill")
+    page.screenshot(path=str(ARTIFACTS / "live_mine.png"))
+    page.wait_for_selector("#inventory .slot[data-item$='_log'] img", timeout=120_000)
+    measures["icon_width"] = page.evaluate(
+        "document.querySelector(\"#inventory .slot[data-item$='_log'] img\").naturalWidth")
+    page.wait_for_selector("#milestones tr.reached", timeout=120_000)
+    page.wait_for_selector(".tier.reached", timeout=240_000)
+    page.screenshot(path=str(ARTIFACTS / "live_progress.png"))
+
+
+def _replay(page: Any, url: str, session: Path) -> dict[str, Any]:
+    """Open the recorded session from the list, scrub to its middle, and read what the page shows there."""
+    page.goto(url + "#sessions")
+    page.wait_for_selector("#sessions tbody tr")
+    page.click("#sessions tbody tr")
+    page.wait_for_function("window.dashboardStats.replayStep === 0")
+    first_frame = page.get_attribute("#frame", "src")
+    middle = len(load_session(session).steps) // 2
+    page.locator("#scrub").evaluate("(e, v) => { e.value = v; e.dispatchEvent(new Event('input')); }", str(middle))
+    page.wait_for_function(f"window.dashboardStats.replayStep === {middle}")
+    page.wait_for_function("document.getElementById('frame').complete")
+    shown = {"first_frame": first_frame, "frame": page.get_attribute("#frame", "src"),
+             "frame_width": page.evaluate("document.getElementById('frame').naturalWidth"),
+             "label": _text(page, "#scrub-label"), "selected": _text(page, "#step-list li.selected"),
+             "items": page.eval_on_selector_all("#inventory .slot", "s => s.map(e => e.dataset.item)")}
+    page.screenshot(path=str(ARTIFACTS / "replay.png"), full_page=True)
+    return shown
+
+
+def _cut_off_copy(session: Path) -> Path:
+    """The session as a crash leaves it: no end event, metadata still 'running', a half-written last line."""
+    copy = session.parent / (session.name + "_cut")
+    shutil.copytree(session, copy)
+    lines = (copy / "events.jsonl").read_text().splitlines()
+    kept = [line for line in lines if json.loads(line).get("type") != "end"][:-1]
+    (copy / "events.jsonl").write_text("\n".join(kept) + "\n" + '{"type": "step", "step": 9')
+    meta = json.loads((copy / "metadata.json").read_text())
+    meta["status"] = "running"
+    (copy / "metadata.json").write_text(json.dumps(meta))
+    return copy
+
+
+def test_live_page_follows_a_real_episode_and_its_replay_scrubs(tmp_path: Path) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    sessions = tmp_path / "sessions"
+    dashboard = start_dashboard(sessions, port=0)
+    outcome: dict[str, Any] = {}
+
+    def episode() -> None:
+        outcome["code"] = play(TASK, ExpertPolicy(TASK), {"name": "expert"}, SEED, None, str(sessions), 15, [],
+                               True, dashboard=dashboard)
+
+    agent = threading.Thread(target=episode, name="episode", daemon=True)
+    measures: dict[str, Any] = {}
+    try:
+        with playwright_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            errors: list[str] = []
+            page.on("pageerror", lambda err: errors.append(str(err)))
+            page.goto(dashboard.url)
+            other = browser.new_page()           # a second page, closed while frames stream to it
+            other.goto(dashboard.url)
+            agent.start()
+            other.wait_for_function("window.dashboardStats.framesReceived > 2", timeout=120_000)
+            viewers_before = dashboard.hub.viewers
+            other.evaluate(HIDE)   # a background tab lets go of the stream
+            measures["viewers_hidden"] = (viewers_before, _fewer(lambda: dashboard.hub.viewers, viewers_before))
+            other.close()
+            _watch_live(page, measures)
+            agent.join(600)
+            assert not agent.is_alive(), "the episode did not end"
+            page.wait_for_function("document.getElementById('episode-line').textContent.includes('ended')")
+            page.screenshot(path=str(ARTIFACTS / "live_end.png"), full_page=True)
+            (session,) = [s for s in sessions.iterdir() if s.is_dir()]
+            shown = _replay(page, dashboard.url, session)
+            cut = _cut_off_copy(session)
+            page.goto(dashboard.url + f"#replay/{cut.name}")
+            page.wait_for_selector("#notice:not([hidden])")
+            page.wait_for_function("window.dashboardStats.replayStep === 0 && document.getElementById('frame').complete")
+            notice = _text(page, "#notice")
+            page.screenshot(path=str(ARTIFACTS / "replay_cut_off.png"))
+            browser.close()
+    finally:
+        dashboard.stop()
+    (ARTIFACTS / "measures.json").write_text(json.dumps(measures, indent=2))
+    assert outcome.get("code") == 0, "the expert's episode did not reach the stone pickaxe"
+    assert errors == []
+    assert measures["viewers_hidden"] == (2, 1), "a hidden page kept its stream"
+    assert measures["fps_during_mine"] >= MIN_FPS and measures["still_mining"], measures
+    assert measures["icon_width"] == 16, "the log's icon did not load from minecraft-assets"
+    assert shown["frame"] != shown["first_frame"] and shown["frame_width"] > 0
+    middle_step = load_session(session).steps[len(load_session(session).steps) // 2 - 1]
+    assert shown["label"].startswith(f"step {middle_step['step']} / ")
+    assert shown["selected"].startswith(middle_step["token"])
+    held = {k for k, n in (middle_step["state"].get("inventory") or {}).items() if n > 0}
+    assert held <= {i for i in shown["items"] if i}, (held, shown["items"])
+    assert "cut off" in notice and "truncated" in notice
