@@ -5,7 +5,7 @@ import pytest
 
 from conftest import run_cli
 
-CONTRACT = ["play", "check-world", "eval", "train", "finetune", "bench", "replay"]
+CONTRACT = ["play", "check-world", "eval", "train", "finetune", "bench", "replay", "serve"]
 
 
 def test_help_lists_every_contract_subcommand() -> None:
