@@ -1,0 +1,74 @@
+"""The agent is told what a reconnect found (issue 14): when the Minecraft server restarts on its world folder,
+the episode goes on with the bot's inventory; when a fresh world takes the server's place, the episode ends
+saying the world was reset, and the session records both. A real embedded server (as the user's server the env
+joins, so the test can restart it), the real bridge and mineflayer bot, a real skill to gather an item."""
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from agent.env import MinecraftEnv
+from agent.recording import load_session
+from agent.wrappers import RecordSession, TokenActions
+from bridge.messages import FrameSettings
+from world.embedded_server import EmbeddedServer
+
+# Starts embedded servers and a bridge: a minute (`./larm test -m "not slow"` skips it).
+pytestmark = pytest.mark.slow
+
+SMALL = FrameSettings(fps=0, width=32, height=24)
+SEED = 4242   # a training seed with oak trees near the spawn
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_restart_on_the_world_folder_continues_the_episode_and_a_fresh_world_ends_it_as_reset(tmp_path: Path) -> None:
+    port = free_port()
+    folder = tmp_path / "world"
+    server = EmbeddedServer(seed=SEED, port=port, world_folder=folder)
+    server.start()
+    env = RecordSession(TokenActions(MinecraftEnv(task="wooden_sword", server=f"127.0.0.1:{port}", frames=SMALL,
+                                                  reconnect_timeout=60, stuck_after=None)), tmp_path / "sessions")
+    try:
+        _, info = env.reset()
+        world = info["state"]["world"]
+        assert world["id"] == server.info.world_id and world["game_time"] >= 0
+        _, _, _, truncated, info = env.step(("mine:oak_log", {"count": 1}))
+        assert info["result"]["ok"] and not truncated, info["result"]
+        logs = info["state"]["inventory"]["oak_log"]
+
+        server.stop()                                   # saves the world folder
+        server = EmbeddedServer(seed=SEED, port=port, world_folder=folder)
+        assert server.start().world_id == world["id"]
+        _, _, _, truncated, info = env.step(("equip:oak_log", None))
+        assert not truncated, info.get("truncated_reason")
+        back = info["reconnects"][-1]
+        assert back["same_world"] is True and back["lost"] == [], back
+        assert info["state"]["inventory"]["oak_log"] == logs
+        assert info["state"]["world"]["game_time"] >= world["game_time"]
+
+        server.stop()
+        server = EmbeddedServer(seed=SEED, port=port)   # a fresh world in memory on the same address
+        server.start()
+        _, _, terminated, truncated, info = env.step(("equip:oak_log", None))
+        assert truncated and not terminated
+        assert info["lost"].startswith("the world was reset while the bot was away"), info["lost"]
+        assert "a different world" in info["truncated_reason"] and "oak_log" in info["truncated_reason"]
+        session = load_session(info["session"])
+    finally:
+        env.close()
+        server.stop()
+
+    assert session.metadata["end_reason"] == "lost" and "world was reset" in session.metadata["end_detail"]
+    assert session.metadata["world_at_start"]["id"] == world["id"]
+    reconnects = [e["data"] for step in session.steps for e in step["events"] if e["event"] == "reconnected"]
+    assert [r["same_world"] for r in reconnects] == [True, False], json.dumps(reconnects)
+    assert {lost["what"] for lost in reconnects[1]["lost"]} >= {"world", "game_time", "inventory"}
+    assert session.steps[-1]["lost"] == info["lost"]
