@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -72,3 +74,35 @@ def test_a_restart_on_the_world_folder_continues_the_episode_and_a_fresh_world_e
     assert [r["same_world"] for r in reconnects] == [True, False], json.dumps(reconnects)
     assert {lost["what"] for lost in reconnects[1]["lost"]} >= {"world", "game_time", "inventory"}
     assert session.steps[-1]["lost"] == info["lost"]
+
+
+def test_a_server_restarted_on_its_world_folder_mid_skill_fails_the_skill_and_the_episode_goes_on(tmp_path: Path) -> None:
+    port = free_port()
+    folder = tmp_path / "world"
+    server = EmbeddedServer(seed=SEED, port=port, world_folder=folder)
+    server.start()
+    env = TokenActions(MinecraftEnv(task="wooden_sword", server=f"127.0.0.1:{port}", frames=SMALL,
+                                    reconnect_timeout=60, stuck_after=None))
+    try:
+        env.reset()
+        _, _, _, _, info = env.step(("mine:oak_log", {"count": 1}))
+        logs = info["state"]["inventory"]["oak_log"]
+        out: dict = {}
+        walking = threading.Thread(target=lambda: out.setdefault("step", env.step(("explore", {"distance": 64}))))
+        walking.start()
+        time.sleep(3)                                   # the bot is on its way
+        server.stop()
+        server = EmbeddedServer(seed=SEED, port=port, world_folder=folder)
+        server.start()
+        walking.join(90)
+        assert not walking.is_alive(), "the step hung across the restart"
+        _, _, terminated, truncated, info = out["step"]
+        assert info["result"]["error"]["kind"] == "disconnected", info["result"]
+        assert not truncated and not terminated, info.get("truncated_reason")
+        assert info["reconnects"][-1]["same_world"] is True and info["reconnects"][-1]["lost"] == []
+        assert info["state"]["inventory"]["oak_log"] == logs
+        _, _, _, truncated, info = env.step(("equip:oak_log", None))   # and the bot plays on
+        assert info["result"]["ok"] and not truncated, info["result"]
+    finally:
+        env.close()
+        server.stop()
