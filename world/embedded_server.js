@@ -138,7 +138,7 @@ function startEmbeddedServer (options = {}) {
   const serv = mcServer.createMCServer(settings)
   if (args.log !== 'stdout') routeLog(serv, args.log === 'quiet')
   serv.stop = () => stopServer(serv)
-  serv.worldSeed = () => settings.generation.options.seed // flying-squid's world plugin puts a folder's own there
+  serv.worldSeed = () => settings.generation.options.seed // a world folder's own (plugins/world_identity.js)
   return serv
 }
 
@@ -159,7 +159,6 @@ function stopServer (serv) {
 }
 
 async function stopOnce (serv) {
-  for (const player of serv.players || []) serv.keepPlayer?.(player) // as they are now, before the connections end
   await serv.saveWorld?.().catch(err => console.error(`[save] the world could not be saved: ${err.stack || err}`))
   for (const world of [serv.overworld, serv.netherworld]) world?.stopSaving?.()
   serv.isClosed = true
@@ -196,9 +195,8 @@ function main () {
   // 'ready' comes once the plugins are loaded and the socket listens: a client joining earlier is kicked.
   serv.once('ready', () => {
     const port = serv.listeningPort
-    process.stdout.write(JSON.stringify({
-      event: 'ready', port, seed: serv.worldSeed(), version: VERSION, speed: gameClock.speed(), world_id: serv.worldId, game_time: serv.gameTime(), world_folder: args.worldFolder ?? null
-    }) + '\n')
+    const world = { world_id: serv.worldId, game_time: serv.gameTime(), world_folder: args.worldFolder ?? null }
+    process.stdout.write(JSON.stringify({ event: 'ready', port, seed: serv.worldSeed(), version: VERSION, speed: gameClock.speed(), ...world }) + '\n')
   })
   const stop = () => { serv.stop().finally(() => process.exit(0)) }
   process.on('SIGTERM', stop)

@@ -35,7 +35,7 @@ module.exports.server = function (serv, settings) {
 
   /** Save every player still in the world; resolves once their files are written. */
   serv.savePlayers = async () => {
-    for (const player of serv.players) serv.keepPlayer(player)
+    for (const player of serv.players) if (!player.superseded) serv.keepPlayer(player)
     await writes
   }
 
@@ -60,13 +60,14 @@ module.exports.player = function (player, serv) {
     if (name === 'login') rejoin(player, serv) // after it: the restored slots reach a client in play
     return written
   }
-  player.on('disconnected', () => serv.keepPlayer(player))
+  player.on('disconnected', () => { if (!player.superseded) serv.keepPlayer(player) })
 }
 
 function rejoin (player, serv) {
   const listed = serv.players.find(p => p !== player && p.uuid === player.uuid)
   if (listed) {
     serv.keepPlayer(listed)
+    listed.superseded = true // what it does from now on is not the player's state: the new connection's is
     listed.kick('You logged in from another location')
   }
   const snap = serv.savedPlayer(player.uuid)

@@ -28,6 +28,7 @@ module.exports.server = function (serv, settings) {
     const world = serv.overworld
     fs.mkdirSync(path.join(folder, 'region'), { recursive: true })
     world.storageProvider = new (Anvil(serv.registry))(path.join(folder, 'region'))
+    saveWithoutLosing(world, err => serv.warn?.(`[world_saving] region files: ${err.stack || err}`))
     world.startSaving()
     const loaded = Object.keys(world.columns).length
     if (loaded) serv.warn?.(`[world_saving] ${loaded} chunk columns were loaded before the region files were attached`)
@@ -35,6 +36,25 @@ module.exports.server = function (serv, settings) {
   serv.on('tick', (delta, count) => {
     if (count % AUTOSAVE_TICKS === 0) serv.saveWorld().catch(err => serv.warn?.(`[world_saving] autosave failed: ${err.stack || err}`))
   })
+}
+
+/**
+ * prismarine-world 3.7's saveNow empties the whole queue once its writes are done, dropping the columns changed
+ * while it wrote: a block dug while the columns around a joining player were first being saved was lost (1 run
+ * in 6 of world/test/player_persistence.test.js before this). Here a save takes out only the columns it writes
+ * (holding on to them, should one be unloaded meanwhile), and saves run one after another.
+ */
+function saveWithoutLosing (world, warn) {
+  world.saveNow = function () {
+    const batch = [...this.savingQueue].map(([key, { chunkX, chunkZ }]) => ({ chunkX, chunkZ, column: this.columns[key] }))
+    this.savingQueue.clear()
+    this.finishedSaving = this.finishedSaving.then(async () => {
+      for (const { chunkX, chunkZ, column } of batch) if (column) await this.storageProvider.save(chunkX, chunkZ, column)
+      for (const [key, { chunkX, chunkZ }] of this.unloadQueue) if (!this.savingQueue.has(key)) this.forceUnloadColumn(key, chunkX, chunkZ)
+      this.emit('doneSaving')
+    }).catch(warn) // a failed write must not stop every later save
+    return this.finishedSaving
+  }
 }
 
 module.exports.AUTOSAVE_TICKS = AUTOSAVE_TICKS

@@ -98,10 +98,11 @@ test('a world saved to a folder comes back after a restart: players, changed blo
   let bot = await join(world.port, 'saver')
   t.after(() => stopWorld(world, bot))
   await kitUp(world.serv, bot)
-  const below = bot.entity.position.floored().offset(1, -1, 0)
-  await bot.dig(bot.blockAt(below)) // a change made through the protocol
+  // a change made through the protocol, two blocks away: the drop lies beyond the pickup range (1.75 blocks)
+  const below = bot.entity.position.floored().offset(2, -1, 0)
+  await bot.dig(bot.blockAt(below))
   await waitFor(async () => (await world.serv.overworld.getBlock(below)).name === 'air', 3000, 'the server to see the dug block')
-  await bot.waitForTicks(10)
+  await bot.waitForTicks(20)
   const before = stateOf(bot)
   const position = bot.entity.position.clone()
   const id = bot.worldId
@@ -132,4 +133,24 @@ test('a world saved to a folder comes back after a restart: players, changed blo
   assert.ok(bot.time.age < age, `a new world's game time ${bot.time.age} starts again below ${age}`)
   assert.equal(bot.inventory.items().length, 0, 'a new world knows nothing of the player')
   assert.notEqual(bot.blockAt(below).name, 'air')
+})
+
+test('a player who joins again while still listed takes over, as vanilla does: the old connection is kicked, the state kept', { timeout: 120000 }, async (t) => {
+  const world = await startWorld({ seed: 33 })
+  const first = await join(world.port, 'twice')
+  t.after(() => stopWorld(world, first))
+  await kitUp(world.serv, first)
+  const before = stateOf(first)
+  const kicked = once(first, 'kicked')
+  const second = await join(world.port, 'twice') // the server has not seen the first connection drop
+  t.after(() => second.quit())
+  assert.match(JSON.stringify((await kicked)[0]), /logged in from another location/)
+  assert.deepEqual(stateOf(second), before)
+  await waitFor(() => world.serv.players.filter(p => p.username === 'twice').length === 1, 5000, 'one player left listed')
+  serverPlayer(world.serv, second).inventory.updateSlot(38, makeItem(world.serv, 'stick', 2)) // the new connection plays on
+  await waitFor(() => second.inventory.slots[38]?.name === 'stick', 3000, 'the stick')
+  await leave(world.serv, second)
+  const third = await join(world.port, 'twice')
+  t.after(() => third.quit())
+  assert.equal(third.inventory.slots[38]?.name, 'stick', 'what the new connection did is kept, not the kicked one\'s state')
 })
