@@ -16,10 +16,9 @@ from agent.env import MinecraftEnv
 from agent.recording import load_session
 from agent.wrappers import RecordSession, TokenActions
 from bridge.messages import FrameSettings
+from scripted_world import ScriptedWorld, use_scripted_worlds
 from world.embedded_server import EmbeddedServer
 
-# Starts embedded servers and a bridge: a minute (`./larm test -m "not slow"` skips it).
-pytestmark = pytest.mark.slow
 
 SMALL = FrameSettings(fps=0, width=32, height=24)
 SEED = 4242   # a training seed with oak trees near the spawn
@@ -31,6 +30,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.slow   # starts embedded servers and a bridge: a minute each
 def test_a_restart_on_the_world_folder_continues_the_episode_and_a_fresh_world_ends_it_as_reset(tmp_path: Path) -> None:
     port = free_port()
     folder = tmp_path / "world"
@@ -76,6 +76,7 @@ def test_a_restart_on_the_world_folder_continues_the_episode_and_a_fresh_world_e
     assert session.steps[-1]["lost"] == info["lost"]
 
 
+@pytest.mark.slow
 def test_a_server_restarted_on_its_world_folder_mid_skill_fails_the_skill_and_the_episode_goes_on(tmp_path: Path) -> None:
     port = free_port()
     folder = tmp_path / "world"
@@ -106,3 +107,24 @@ def test_a_server_restarted_on_its_world_folder_mid_skill_fails_the_skill_and_th
     finally:
         env.close()
         server.stop()
+
+
+@pytest.mark.parametrize("later, reason", [
+    ({"id": "a", "game_time": 5_000}, None),
+    ({"id": "b", "game_time": 9_000}, "the bot is in another world (id a, now b)"),
+    ({"id": None, "game_time": 40}, "the game time went backwards (5000 → 40 ticks)"),
+])
+def test_the_env_checks_the_states_world_against_the_episodes_even_without_a_reconnected_event(
+        monkeypatch: pytest.MonkeyPatch, later: dict, reason: str | None) -> None:
+    worlds = use_scripted_worlds(monkeypatch, lambda seed: ScriptedWorld(seed, world={"id": "a", "game_time": 100}))
+    env = TokenActions(MinecraftEnv(task="wooden_sword", frames=SMALL))
+    try:
+        env.reset(seed=3)
+        worlds[0].world = {"id": "a", "game_time": 5_000}
+        *_, truncated, info = env.step("mine:oak_log")
+        assert not truncated
+        worlds[0].world = later
+        *_, truncated, info = env.step("mine:oak_log")
+        assert truncated == (reason is not None) and info.get("lost") == reason
+    finally:
+        env.close()
