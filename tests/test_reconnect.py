@@ -5,6 +5,8 @@ joins, so the test can restart it), the real bridge and mineflayer bot, a real s
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import threading
 import time
@@ -104,6 +106,33 @@ def test_a_server_restarted_on_its_world_folder_mid_skill_fails_the_skill_and_th
         assert info["state"]["inventory"]["oak_log"] == logs
         _, _, _, truncated, info = env.step(("equip:oak_log", None))   # and the bot plays on
         assert info["result"]["ok"] and not truncated, info["result"]
+    finally:
+        env.close()
+        server.stop()
+
+
+@pytest.mark.slow
+def test_a_world_folder_killed_outright_comes_back_older_and_the_episode_ends_saying_the_game_time_went_back(
+        tmp_path: Path) -> None:
+    port = free_port()
+    folder = tmp_path / "world"
+    server = EmbeddedServer(seed=SEED, port=port, world_folder=folder)
+    server.start()
+    env = TokenActions(MinecraftEnv(task="wooden_sword", server=f"127.0.0.1:{port}", frames=SMALL,
+                                    reconnect_timeout=60, stuck_after=None))
+    try:
+        _, info = env.reset()
+        world_id = info["state"]["world"]["id"]
+        env.step(("mine:oak_log", {"count": 1}))
+        assert server.process is not None
+        os.killpg(server.process.pid, signal.SIGKILL)   # no save: the folder holds the world as it began
+        server.process.wait(10)
+        server = EmbeddedServer(seed=SEED, port=port, world_folder=folder)
+        assert server.start().world_id == world_id
+        _, _, _, truncated, info = env.step(("equip:oak_log", None))
+        back = info["reconnects"][-1]
+        assert back["same_world"] is True, back          # the same world, but older than the bot left it
+        assert truncated and "the game time went backwards" in info["lost"] and "oak_log" in info["lost"], info["lost"]
     finally:
         env.close()
         server.stop()
