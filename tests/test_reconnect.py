@@ -32,14 +32,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.mark.slow   # starts embedded servers and a bridge: a minute each
-def test_a_restart_on_the_world_folder_continues_the_episode_and_a_fresh_world_ends_it_as_reset(tmp_path: Path) -> None:
-    port = free_port()
-    folder = tmp_path / "world"
+def start_server(port: int, folder: Path | None) -> EmbeddedServer:
+    """The embedded world on `port`: kept in `folder`, or fresh in memory when None."""
     server = EmbeddedServer(seed=SEED, port=port, world_folder=folder)
     server.start()
-    env = RecordSession(TokenActions(MinecraftEnv(task="wooden_sword", server=f"127.0.0.1:{port}", frames=SMALL,
-                                                  reconnect_timeout=60, stuck_after=None)), tmp_path / "sessions")
+    return server
+
+
+def attached_env(port: int) -> TokenActions:
+    """The env on the server at `port`, as on a user's server: the test may restart it under the bot."""
+    return TokenActions(MinecraftEnv(task="wooden_sword", server=f"127.0.0.1:{port}", frames=SMALL,
+                                     reconnect_timeout=60, stuck_after=None))
+
+
+@pytest.mark.slow   # starts embedded servers and a bridge: a minute each
+def test_a_restart_on_the_world_folder_continues_the_episode_and_a_fresh_world_ends_it_as_reset(tmp_path: Path) -> None:
+    port, folder = free_port(), tmp_path / "world"
+    server = start_server(port, folder)
+    env = RecordSession(attached_env(port), tmp_path / "sessions")
     try:
         _, info = env.reset()
         world = info["state"]["world"]
@@ -49,8 +59,8 @@ def test_a_restart_on_the_world_folder_continues_the_episode_and_a_fresh_world_e
         logs = info["state"]["inventory"]["oak_log"]
 
         server.stop()                                   # saves the world folder
-        server = EmbeddedServer(seed=SEED, port=port, world_folder=folder)
-        assert server.start().world_id == world["id"]
+        server = start_server(port, folder)
+        assert server.info.world_id == world["id"]
         _, _, _, truncated, info = env.step(("equip:oak_log", None))
         assert not truncated, info.get("truncated_reason")
         back = info["reconnects"][-1]
@@ -59,8 +69,7 @@ def test_a_restart_on_the_world_folder_continues_the_episode_and_a_fresh_world_e
         assert info["state"]["world"]["game_time"] >= world["game_time"]
 
         server.stop()
-        server = EmbeddedServer(seed=SEED, port=port)   # a fresh world in memory on the same address
-        server.start()
+        server = start_server(port, None)               # a fresh world in memory on the same address
         _, _, terminated, truncated, info = env.step(("equip:oak_log", None))
         assert truncated and not terminated
         assert info["lost"].startswith("the world was reset while the bot was away"), info["lost"]
@@ -80,12 +89,9 @@ def test_a_restart_on_the_world_folder_continues_the_episode_and_a_fresh_world_e
 
 @pytest.mark.slow
 def test_a_server_restarted_on_its_world_folder_mid_skill_fails_the_skill_and_the_episode_goes_on(tmp_path: Path) -> None:
-    port = free_port()
-    folder = tmp_path / "world"
-    server = EmbeddedServer(seed=SEED, port=port, world_folder=folder)
-    server.start()
-    env = TokenActions(MinecraftEnv(task="wooden_sword", server=f"127.0.0.1:{port}", frames=SMALL,
-                                    reconnect_timeout=60, stuck_after=None))
+    port, folder = free_port(), tmp_path / "world"
+    server = start_server(port, folder)
+    env = attached_env(port)
     try:
         env.reset()
         _, _, _, _, info = env.step(("mine:oak_log", {"count": 1}))
@@ -95,8 +101,7 @@ def test_a_server_restarted_on_its_world_folder_mid_skill_fails_the_skill_and_th
         walking.start()
         time.sleep(3)                                   # the bot is on its way
         server.stop()
-        server = EmbeddedServer(seed=SEED, port=port, world_folder=folder)
-        server.start()
+        server = start_server(port, folder)
         walking.join(90)
         assert not walking.is_alive(), "the step hung across the restart"
         _, _, terminated, truncated, info = out["step"]
@@ -114,12 +119,9 @@ def test_a_server_restarted_on_its_world_folder_mid_skill_fails_the_skill_and_th
 @pytest.mark.slow
 def test_a_world_folder_killed_outright_comes_back_older_and_the_episode_ends_saying_the_game_time_went_back(
         tmp_path: Path) -> None:
-    port = free_port()
-    folder = tmp_path / "world"
-    server = EmbeddedServer(seed=SEED, port=port, world_folder=folder)
-    server.start()
-    env = TokenActions(MinecraftEnv(task="wooden_sword", server=f"127.0.0.1:{port}", frames=SMALL,
-                                    reconnect_timeout=60, stuck_after=None))
+    port, folder = free_port(), tmp_path / "world"
+    server = start_server(port, folder)
+    env = attached_env(port)
     try:
         _, info = env.reset()
         world_id = info["state"]["world"]["id"]
@@ -127,8 +129,8 @@ def test_a_world_folder_killed_outright_comes_back_older_and_the_episode_ends_sa
         assert server.process is not None
         os.killpg(server.process.pid, signal.SIGKILL)   # no save: the folder holds the world as it began
         server.process.wait(10)
-        server = EmbeddedServer(seed=SEED, port=port, world_folder=folder)
-        assert server.start().world_id == world_id
+        server = start_server(port, folder)
+        assert server.info.world_id == world_id
         _, _, _, truncated, info = env.step(("equip:oak_log", None))
         back = info["reconnects"][-1]
         assert back["same_world"] is True, back          # the same world, but older than the bot left it
