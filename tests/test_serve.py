@@ -64,7 +64,7 @@ def test_serve_binds_loopback_says_where_to_join_and_ctrl_c_saves_a_world_folder
 
     proc, lines = start_serve("--port", "0", "--seed", "6", "--world", str(folder))
     again_id, again_time = WORLD.search("".join(lines)).groups()  # type: ignore[union-attr]
-    assert "seed 5" in "".join(lines), "a world folder keeps its own seed"
+    assert "seed 5" in "".join(lines) and "--seed 6 is ignored" in "".join(lines), "a world folder keeps its own seed"
     assert again_id == world_id
     assert int(again_time) >= int(game_time) + 40, (game_time, again_time)   # 3 s at 20 ticks/s, saved on Ctrl-C
     ctrl_c(proc)

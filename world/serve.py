@@ -38,6 +38,8 @@ def serve(port: int, seed: int, world_folder: str | Path | None = None, host: st
         if host != LOOPBACK:
             print(f"warning: listening on {host} in offline mode: anyone who reaches it can join under any name",
                   file=sys.stderr)
+        if info.seed != seed:
+            print(f"{folder} holds a world of seed {info.seed}: it goes on with it (--seed {seed} is ignored)", file=out)
         print(describe(info.host, info.port, info.seed, info.world_id, info.game_time, folder), file=out, flush=True)
         while server.alive():
             assert server.process is not None
