@@ -4,6 +4,7 @@
     python run_agent.py play [--task T] [--policy expert|random|larm] [--seed N] [--server HOST:PORT] [--record DIR]
     python run_agent.py eval --policy expert --task enchanted_diamond_sword --seeds 10 [--json]
     python run_agent.py check-world [--json] [--seed N] [--recipes all|N]
+    python run_agent.py serve [--port P] [--seed S] [--world DIR] [--host HOST]
     python run_agent.py report EVAL.json[=CHECKPOINT] ... [--png OUT.png] [--json]
     python run_agent.py referee --eval SESSIONS [--referee oracle|openai|hf] [--referee-noise P] [--json]
     python run_agent.py replay SESSION_DIR [--video OUT.mp4] [--json] [--serve]
@@ -95,6 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="crafting recipes to measure bot.craft on: all (default), a sample of N, or 0 to skip")
     check.add_argument("--only", metavar="PREFIX[,PREFIX]", help="run only the mechanics whose names start so")
     check.add_argument("--verbose", action="store_true", help="also relay the server's log to stderr")
+    serve = sub.add_parser("serve", help="the embedded world alone, for people who join it with their own client",
+                           description="Run the embedded Minecraft 1.21.4 world alone (offline mode) until Ctrl-C. "
+                           "In memory by default; --world DIR saves it there when it stops and every 6000 ticks, "
+                           "and continues the world a folder holds.")
+    serve.add_argument("--port", type=int, default=25565, help="port (default 25565; 0: any free one)")
+    serve.add_argument("--seed", type=int, default=1, help="seed of a new world (a world folder keeps its own)")
+    serve.add_argument("--world", metavar="DIR", help="keep the world in this folder (region files, player data, "
+                       "level.dat)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--speed", type=float, default=1.0, help="game clock, K times real time (default 1)")
     ev = sub.add_parser("eval", help="the evaluation protocol: --policy --task --seeds N --json",
                         description="Run the policy from fresh embedded worlds (seeds START..START+N-1, assists "
                         f"off) and report per tier ({', '.join(TIERS)}) the successes, median game ticks and "
@@ -754,6 +765,15 @@ def _run(argv: Sequence[str] | None) -> int:
 
         only = [p for p in args.only.split(",") if p] if args.only else None
         return check_world(seed=args.seed, recipes=args.recipes, as_json=args.json, only=only, verbose=args.verbose)
+    if args.command == "serve":
+        from world.serve import serve
+
+        if not 0 <= args.port < 65536:
+            parser.error(f"--port must be 0..65535, got {args.port}")
+        try:
+            return serve(args.port, args.seed, args.world, host=args.host, speed=args.speed)
+        except ValueError as err:  # a bad --speed
+            parser.error(str(err))
     if args.command in ("play", "eval"):
         if args.task not in TASKS:
             parser.error(f"unknown --task {args.task!r}; known: {', '.join(TASKS)}")

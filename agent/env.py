@@ -17,11 +17,16 @@ actions, the step limit and recording.
   result dict), milestones (new this step) and milestones_achieved, success (the task's success milestone
   is reached), events (seen during the step), step, episode_return, seed, task; after a step also token,
   args, in_vocabulary and timings.
-- terminated when the task succeeds; truncated when the world is lost (the bridge or the server died, or the
-  bot's connection did not come back within reconnect_timeout: info["lost"]), or when the bot is stuck
+- terminated when the task succeeds; truncated when the world is lost (the bridge or the server died, the
+  bot's connection did not come back within reconnect_timeout, or it came back to a world that was reset: another
+  world id, the game time gone back, items lost; info["lost"]), or when the bot is stuck
   (`stuck_after` decisions in a row brought neither a milestone nor an inventory not held since the last
   milestone: info["stuck"]); info["truncated_reason"] says why. The step limit and recording are wrappers
   (agent/wrappers.py).
+- reconnects: when the bot's connection to the server drops and comes back, the bridge's `reconnected` event
+  says whether it is the same world and state (bridge/PROTOCOL.md); the episode goes on when nothing was lost
+  and ends as lost, saying what was, when something was. info["reconnects"] holds the step's reconnected events'
+  data; the state's `world` (id, game time) is checked against the episode's too, in case an event was missed.
 - speed: the embedded world's game clock, K times real time (the server's ticks and every rule tied to time,
   and the bot's physics, digging and skill deadlines, which are game time). info["clock"] measures what the
   machine achieved (game ticks per real second since reset); a user's server runs at its own speed.
@@ -46,7 +51,7 @@ from agent.rewards import MilestoneReward
 from agent.seeds import random_world_seed
 from agent.tasks import DEFAULT_TASK, Task, get_task
 from bridge.client import DEFAULT_DEADLINE_MS, BridgeError, SyncBridgeClient
-from bridge.messages import FrameSettings
+from bridge.messages import Event, FrameSettings, Reconnection
 from skills.vocabulary import SkillToken, action_mask, token_index, vocabulary, vocabulary_fingerprint
 from world.node_process import NodeProcessError
 
@@ -127,6 +132,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         self.unchanged = 0                      # decisions in a row with no milestone and no new inventory
         self._inventories: set[tuple[tuple[str, int], ...]] = set()   # those seen since the last milestone
         self._clock0 = (0.0, 0, 0.0)            # (monotonic s, game tick, seconds stopped) at reset
+        self._world: dict[str, Any] = {}        # the episode's world: id and the last game time seen
 
     # ---------------------------------------------------------------------------------- lifecycle
 
@@ -179,6 +185,7 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         observed_at = time.monotonic()   # the state (and its tick) is read first, the frame after
         self._observe_both()
         self._clock0 = (observed_at, int(self.state.get("tick", 0)), float(self.state.get("paused_s", 0.0)))
+        self._world = dict(self.state.get("world") or {})
         self.reward_fn.reset(self.state)
         return self._obs(self._text()), self._info(result=None, events=[], new=[])
 
@@ -222,6 +229,9 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
             except BridgeError as err:
                 lost = f"{err.kind}: {err.message}"
             events += [e.to_dict() for e in self.client.drain_events()]
+        reconnects = [e["data"] for e in events if e["event"] == "reconnected"]
+        if lost is None:
+            lost = self._world_reset(events)
         result_dict = result.to_dict()
         if (result_dict.get("error") or {}).get("kind") == "internal" and self.world.bridge is not None:
             # a bug in a skill: its stack is in the bridge's log, which the session keeps with the result
@@ -244,6 +254,8 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         info = self._info(result_dict, events, step_reward.new_milestones)
         info.update(token=token, args=None if args is None else dict(args), in_vocabulary=token in self._index,
                     timings={"skill_s": t1 - t0, "observe_s": observe_s, "frame_s": frame_s})
+        if reconnects:
+            info["reconnects"] = reconnects
         if lost is not None:
             info["lost"] = lost
             info["truncated_reason"] = f"world lost: {lost}"
@@ -262,6 +274,25 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
             return str(err).splitlines()[0]
         if self.client.closed:
             return f"the bridge connection closed: {self.client.client.close_reason}"
+        return None
+
+    def _world_reset(self, events: list[dict[str, Any]]) -> str | None:
+        """Why the bot's world is no longer the episode's (a reconnect lost something, or the state's world id or
+        game time says so), or None while it is."""
+        for event in events:
+            if event["event"] == "reconnected":
+                reason = Reconnection.from_event(Event.from_dict(event)).reason
+                if reason:
+                    return f"the world was reset while the bot was away: {reason}"
+        world = self.state.get("world") or {}
+        was_id, now_id = self._world.get("id"), world.get("id")
+        if was_id and now_id and was_id != now_id:
+            return f"the bot is in another world (id {was_id}, now {now_id})"
+        was_time, now_time = self._world.get("game_time"), world.get("game_time")
+        if was_time is not None and now_time is not None and now_time < was_time:
+            return f"the game time went backwards ({was_time} → {now_time} ticks)"
+        if now_time is not None:
+            self._world["game_time"] = now_time
         return None
 
     def _observe_both(self, wait_reconnect: bool = False) -> tuple[dict[str, Any], np.ndarray, tuple[float, float]]:
@@ -339,7 +370,8 @@ class MinecraftEnv(gym.Env[dict[str, Any], int]):
         assert self.world is not None, "call reset() first"
         return {"task": self.task.name,
                 "vocabulary": {"size": len(self.vocab), "fingerprint": vocabulary_fingerprint(self.vocab)},
-                "frames": self.frames.to_dict(), "frame_source": self.frame_source, **self.world.metadata()}
+                "frames": self.frames.to_dict(), "frame_source": self.frame_source, **self.world.metadata(),
+                "world_at_start": self.state.get("world")}
 
     def clock_report(self) -> dict[str, Any]:
         """The game clock asked for and what the machine achieved since reset: game ticks per real second while

@@ -74,8 +74,9 @@ class RecordSession(gym.Wrapper[Obs, Any, Obs, Any]):
     metadata (MinecraftEnv.session_metadata(), the episode number and `session_info`, e.g. policy and max_steps).
 
     info["session"] is the episode's folder. An episode's recording ends with the episode (end_reason
-    success, lost, stuck or max_steps), at the next reset (reset) or at close() (close); its metadata then
-    holds the game clock asked for and achieved (MinecraftEnv.clock_report()).
+    success, lost, stuck or max_steps, and end_detail: why it was cut, as info["truncated_reason"] says), at the
+    next reset (reset) or at close() (close); its metadata then holds the game clock asked for and achieved
+    (MinecraftEnv.clock_report()) and the world the episode began in (world_at_start: id and game time).
     """
 
     def __init__(self, env: gym.Env[Obs, Any], root: str | Path, session_info: Mapping[str, Any] | None = None) -> None:
@@ -149,6 +150,7 @@ class RecordSession(gym.Wrapper[Obs, Any, Obs, Any]):
         if recorder is None:
             return
         last = self._last_info
-        recorder.close(end_reason=reason, episode_return=last["episode_return"], success=last["success"],
+        recorder.close(end_reason=reason, end_detail=last.get("truncated_reason") if reason != "success" else None,
+                       episode_return=last["episode_return"], success=last["success"],
                        milestones_achieved=list(last["milestones_achieved"]),
                        assists_used=self.minecraft.assists_used(), clock=self.minecraft.clock_report())

@@ -197,6 +197,27 @@ class Experience:
 
 
 @dataclass(frozen=True)
+class WorldIdentity:
+    """The world the bot is in (the state's ``world``): its id (None where the server sends none) and its game
+    time, the world's own tick (vanilla's world age; None before the server sent it)."""
+
+    id: str | None
+    game_time: int | None
+
+    @classmethod
+    def from_dict(cls, d: Any, path: str = "world") -> WorldIdentity:
+        if not isinstance(d, Mapping):
+            raise ProtocolError(f"{path} must be an object, got {d!r}")
+        game_time = d.get("game_time")
+        if game_time is not None and (isinstance(game_time, bool) or not isinstance(game_time, int)):
+            raise ProtocolError(f"{path}.game_time must be an integer or null, got {game_time!r}")
+        return cls(_opt_str(d, "id", path), game_time)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "game_time": self.game_time}
+
+
+@dataclass(frozen=True)
 class Observation:
     """The bot's state (the ``state`` of an ``observation`` message). ``raw`` is the dict it came from."""
 
@@ -223,6 +244,7 @@ class Observation:
     # Enchanted items by name, one list of enchantments per enchanted item (the bridge's ``enchanted``):
     # {"diamond_sword": [[{"name": "sharpness", "level": 1}]]}
     enchanted: dict[str, list[list[dict[str, Any]]]] = field(default_factory=dict)
+    world: WorldIdentity | None = None   # None: a bridge older than the field
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -269,6 +291,7 @@ class Observation:
             in_water=d.get("in_water"),
             saturation=None if saturation is None else float(saturation),
             enchanted=normalize_enchanted(enchanted_raw),
+            world=None if d.get("world") is None else WorldIdentity.from_dict(d["world"], f"{path}.world"),
             raw=dict(d),
         )
 
@@ -293,6 +316,7 @@ class Observation:
             "dropped_items": [{"item": e.item, "count": e.count, "position": e.position.to_dict(),
                                "distance": e.distance} for e in self.dropped_items],
             "enchanted": dict(self.enchanted),
+            **({"world": self.world.to_dict()} if self.world is not None else {}),
         }
 
 
@@ -493,6 +517,37 @@ class Event:
         if self.id is not None:
             out["id"] = self.id
         return out
+
+
+@dataclass(frozen=True)
+class Reconnection:
+    """What a ``reconnected`` event says: the world now and the one the bot left (None: it had not spawned), whether
+    they are the same (None: an id is unknown), and what was lost on the way as (what, message) pairs; empty
+    when nothing was. A bridge older than these fields reports nothing lost and nothing known."""
+
+    world: WorldIdentity | None
+    before: WorldIdentity | None
+    same_world: bool | None
+    lost: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def from_event(cls, event: Event) -> Reconnection:
+        p = "reconnected.data"
+        d = event.data
+        lost = d.get("lost") or []
+        if not isinstance(lost, list) or not all(isinstance(x, Mapping) for x in lost):
+            raise ProtocolError(f"{p}.lost must be a list of objects, got {lost!r}")
+        same = d.get("same_world")
+        if same is not None and not isinstance(same, bool):
+            raise ProtocolError(f"{p}.same_world must be true, false or null, got {same!r}")
+        world, before = (None if d.get(k) is None else WorldIdentity.from_dict(d[k], f"{p}.{k}") for k in ("world", "before"))
+        return cls(world, before, same,
+                   tuple((_str(x, "what", f"{p}.lost[{i}]"), _str(x, "message", f"{p}.lost[{i}]")) for i, x in enumerate(lost)))
+
+    @property
+    def reason(self) -> str | None:
+        """One line saying what was lost, or None when nothing was."""
+        return "; ".join(message for _, message in self.lost) or None
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class ScriptedWorld:
     give_assist: bool = False              # report an assist use per skill
     server: str = "127.0.0.1:25565"
     bridge: Any = None                     # what MinecraftEnv reads of the bridge process: stderr_tail
+    world: dict[str, Any] | None = None    # the state's world (id, game_time), when the test sets one
 
     # -- what MinecraftEnv uses of agent.launch.World
 
@@ -65,7 +66,8 @@ class ScriptedWorld:
 
     def state(self) -> dict[str, Any]:
         return {"tick": self.tick, "alive": True, "health": 20, "food": 20, "inventory": dict(self.inventory),
-                "equipment": {"hand": None}, "position": {"x": 0, "y": 64, "z": 0}}
+                "equipment": {"hand": None}, "position": {"x": 0, "y": 64, "z": 0},
+                **({"world": dict(self.world)} if self.world is not None else {})}
 
     def run(self, token: str, args: dict[str, Any] | None) -> SkillResult:
         self.calls.append((token, None if args is None else dict(args)))

@@ -1,11 +1,11 @@
-"""The command line: the contract's subcommands exist, arguments are checked, unfinished commands say so."""
+"""The command line: the contract's subcommands exist and arguments are checked."""
 from __future__ import annotations
 
 import pytest
 
 from conftest import run_cli
 
-CONTRACT = ["play", "check-world", "eval", "train", "finetune", "bench", "replay", "referee", "report"]
+CONTRACT = ["play", "check-world", "eval", "train", "finetune", "bench", "replay", "referee", "report", "serve"]
 
 
 def test_help_lists_every_contract_subcommand() -> None:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from bridge.messages import (
-    Event, ErrorMessage, Frame, FrameSettings, Observation, ObservationMessage, Pong, ProtocolError, SkillResult,
-    Welcome, parse_message, state_dict,
+    Event, ErrorMessage, Frame, FrameSettings, Observation, ObservationMessage, Pong, ProtocolError, Reconnection,
+    SkillResult, Welcome, WorldIdentity, parse_message, state_dict,
 )
 
 STATE = {
@@ -70,6 +70,30 @@ def test_wrong_type_is_named() -> None:
     state = dict(STATE, health="full")
     with pytest.raises(ProtocolError, match="state.health must be a number"):
         Observation.from_dict(state)
+
+
+def test_the_state_says_which_world_the_bot_is_in() -> None:
+    s = Observation.from_dict(dict(STATE, world={"id": "5f0c", "game_time": 8815}))
+    assert s.world == WorldIdentity("5f0c", 8815)
+    assert Observation.from_dict(dict(STATE, world={"id": None, "game_time": None})).world == WorldIdentity(None, None)
+    assert Observation.from_dict(STATE).world is None   # a bridge older than the field
+    with pytest.raises(ProtocolError, match="state.world.game_time must be an integer"):
+        Observation.from_dict(dict(STATE, world={"id": "5f0c", "game_time": "late"}))
+
+
+def test_a_reconnected_event_says_what_was_lost() -> None:
+    data = {"server": "127.0.0.1:25565", "world": {"id": "9a41", "game_time": 18},
+            "before": {"id": "5f0c", "game_time": 8815}, "same_world": False,
+            "lost": [{"what": "world", "message": "a different world (id 5f0c, now 9a41)"},
+                     {"what": "game_time", "message": "the game time went backwards (8815 → 18 ticks)"}]}
+    back = Reconnection.from_event(Event("reconnected", 5210, data))
+    assert back.same_world is False and back.before == WorldIdentity("5f0c", 8815)
+    assert back.reason == "a different world (id 5f0c, now 9a41); the game time went backwards (8815 → 18 ticks)"
+    same = Reconnection.from_event(Event("reconnected", 5210, dict(data, same_world=True, lost=[])))
+    assert same.reason is None
+    assert Reconnection.from_event(Event("reconnected", 1, {"server": "x"})).reason is None   # an older bridge
+    with pytest.raises(ProtocolError, match=r"reconnected.data.lost\[0\].message"):
+        Reconnection.from_event(Event("reconnected", 1, dict(data, lost=[{"what": "world"}])))
 
 
 def test_skill_result_event_pong_error_welcome() -> None:

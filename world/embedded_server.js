@@ -3,7 +3,11 @@
 // world generator. Started by the Python side (run_agent.py) or by tests, always on 127.0.0.1 unless asked.
 //
 // CLI: node world/embedded_server.js [--port 0] [--host 127.0.0.1] [--seed N] [--assist give]... [--speed K]
-// Prints one JSON line {"event":"ready","port":N,"seed":S,"speed":K} on stdout when it accepts connections.
+//        [--world-folder DIR]
+// Prints one JSON line {"event":"ready","port":N,"seed":S,"speed":K,"world_id":ID,"game_time":T} on stdout when it
+// accepts connections. Without --world-folder the world lives in memory (a fresh one per start); with it the
+// world is saved to DIR (region files, player data, level.dat: plugins/world_saving.js) and a folder that holds
+// a world continues it (its own seed wins over --seed).
 // --speed K runs the world's clock K times faster than real time (world/util/game_clock.js); it is installed
 // before flying-squid loads, so that every timer of the server follows it.
 const gameClock = require('./util/game_clock')
@@ -37,7 +41,10 @@ const SURVIVAL_PLUGINS = [
   'hunger', // food, saturation and exhaustion, natural regeneration and starvation, eating foods
   'respawn', // respawn at the world spawn after death (flying-squid's own does not work on 1.21.4)
   'world_memory', // keep changed chunk columns in memory instead of regenerating them
-  'clock_control' // the bot on this machine may stop the game clock while it computes
+  'clock_control', // the bot on this machine may stop the game clock while it computes
+  'world_identity', // the world's id and game time, told to clients, kept in level.dat
+  'player_persistence', // players keep their state across a reconnect (and a restart, with a world folder)
+  'world_saving' // a world with a folder saves itself: autosave, and at stop
 ]
 
 // 'survival' is the real world; 'flat' is a stage for tests of single mechanics.
@@ -71,6 +78,7 @@ function parseArgs (argv) {
     else if (a === '--assist') args.assists.push(next())
     else if (a === '--view-distance') args.viewDistance = Number(next())
     else if (a === '--world') args.world = next()
+    else if (a === '--world-folder') args.worldFolder = path.resolve(next())
     else if (a === '--log') args.logging = true
     else if (a === '--speed') args.speed = gameClock.parseSpeed(next()) // installed at start (above)
     else throw new Error(`unknown argument ${a}`)
@@ -87,7 +95,7 @@ function parseArgs (argv) {
   return args
 }
 
-function settingsFor ({ port, host, seed, assists, viewDistance, logging, world }) {
+function settingsFor ({ port, host, seed, assists, viewDistance, logging, world, worldFolder }) {
   const plugins = {}
   for (const name of SURVIVAL_PLUGINS) plugins[path.join(PLUGIN_DIR, name + '.js')] = { assists }
   // Spawn on solid ground near water, trees and stone (the generator knows where); the flat test stage
@@ -102,7 +110,10 @@ function settingsFor ({ port, host, seed, assists, viewDistance, logging, world 
     logging,
     gameMode: 0,
     difficulty: 1,
-    worldFolder: undefined, // in memory: a fresh world per start, deterministic per seed
+    // flying-squid's own world folder writes pre-1.13 player data and a level.dat without the time, over ours:
+    // it stays off, and the project's plugins save the folder (plugins/world_saving.js).
+    worldFolder: undefined,
+    worldDir: worldFolder, // undefined: in memory, a fresh world per start, deterministic per seed
     generation: { name: WORLDS[world], options: { seed } },
     kickTimeout: 30000,
     plugins,
@@ -127,6 +138,7 @@ function startEmbeddedServer (options = {}) {
   const serv = mcServer.createMCServer(settings)
   if (args.log !== 'stdout') routeLog(serv, args.log === 'quiet')
   serv.stop = () => stopServer(serv)
+  serv.worldSeed = () => settings.generation.options.seed // a world folder's own (plugins/world_identity.js)
   return serv
 }
 
@@ -140,8 +152,15 @@ function routeLog (serv, quiet) {
 
 // flying-squid's destroy() makes every client's write throw and then lets minecraft-protocol kick each
 // client (a write), which throws before the listening socket is closed. Stop in an order that works:
-// end the connections, then close the listener, then stop the tick loop.
-async function stopServer (serv) {
+// end the connections, then close the listener, then stop the tick loop. A world with a folder is saved first.
+function stopServer (serv) {
+  serv.stopping ??= stopOnce(serv) // a second Ctrl-C while saving waits for the same stop
+  return serv.stopping
+}
+
+async function stopOnce (serv) {
+  await serv.saveWorld?.().catch(err => console.error(`[save] the world could not be saved: ${err.stack || err}`))
+  for (const world of [serv.overworld, serv.netherworld]) world?.stopSaving?.()
   serv.isClosed = true
   serv.emit('close')
   for (const player of serv.players || []) {
@@ -154,6 +173,14 @@ async function stopServer (serv) {
   if (listener?.listening) await new Promise(resolve => listener.close(() => resolve()))
 }
 
+// flying-squid's log plugin answers SIGTERM and SIGINT through exit-hook by exiting at once, which would cut a
+// world folder's save short. exit-hook installs its listeners once per process: have it do so now, then take
+// them away (flying-squid's later call only adds a callback, run at exit).
+function ownSignals () {
+  require('exit-hook')(() => {})
+  for (const signal of ['SIGTERM', 'SIGINT']) process.removeAllListeners(signal)
+}
+
 function main () {
   let args
   try {
@@ -162,12 +189,14 @@ function main () {
     console.error(`embedded_server: ${err.message}`)
     process.exit(2)
   }
+  ownSignals()
   const serv = startEmbeddedServer(args)
   serv.on('error', err => console.error('[server error]', err && err.stack ? err.stack : err))
   // 'ready' comes once the plugins are loaded and the socket listens: a client joining earlier is kicked.
   serv.once('ready', () => {
     const port = serv.listeningPort
-    process.stdout.write(JSON.stringify({ event: 'ready', port, seed: args.seed, version: VERSION, speed: gameClock.speed() }) + '\n')
+    const world = { world_id: serv.worldId, game_time: serv.gameTime(), world_folder: args.worldFolder ?? null }
+    process.stdout.write(JSON.stringify({ event: 'ready', port, seed: serv.worldSeed(), version: VERSION, speed: gameClock.speed(), ...world }) + '\n')
   })
   const stop = () => { serv.stop().finally(() => process.exit(0)) }
   process.on('SIGTERM', stop)

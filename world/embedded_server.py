@@ -5,6 +5,10 @@ connections, and ``{"event": "assist", ...}`` for every use of an assist (kept i
 
     with EmbeddedServer(seed=7) as server:
         print(server.info.port)
+
+By default the world lives in memory: a fresh one per start. ``world_folder=DIR`` saves it there (region files,
+player data, level.dat; world/plugins/world_saving.js) when it stops and every 6000 ticks, and a folder that holds
+a world continues it, on the folder's own seed.
 """
 from __future__ import annotations
 
@@ -47,8 +51,11 @@ class ServerInfo:
 
     host: str
     port: int
-    seed: int
+    seed: int                        # the world's seed (a world folder's own, whatever seed was asked)
     version: str
+    world_id: str = ""               # the world's identity (kept in a world folder's level.dat)
+    game_time: int = 0               # the world's game tick when it started serving (0 for a new world)
+    world_folder: str | None = None
 
 
 class EmbeddedServer(NodeProcess[ServerInfo]):
@@ -58,9 +65,12 @@ class EmbeddedServer(NodeProcess[ServerInfo]):
     error = EmbeddedServerError
 
     def __init__(self, seed: int = 1, port: int = 0, assists: Iterable[str] = (), startup_timeout: float = 60.0,
-                 node: Path | None = None, extra_args: Iterable[str] = (), speed: float = 1.0) -> None:
+                 node: Path | None = None, extra_args: Iterable[str] = (), speed: float = 1.0,
+                 world_folder: str | Path | None = None, host: str = LOOPBACK) -> None:
         super().__init__(startup_timeout, node)
         self.seed = seed
+        self.host = host
+        self.world_folder = None if world_folder is None else Path(world_folder).resolve()
         self.speed = check_speed(speed)   # the world's clock, K times real time (world/util/game_clock.js)
         self.port = port
         self.assists = tuple(assists)
@@ -69,7 +79,9 @@ class EmbeddedServer(NodeProcess[ServerInfo]):
 
     def arguments(self) -> list[str]:
         """The server's arguments (port 0: the OS picks a free one)."""
-        args = [str(SERVER_SCRIPT), "--host", LOOPBACK, "--port", str(self.port), "--seed", str(self.seed)]
+        args = [str(SERVER_SCRIPT), "--host", self.host, "--port", str(self.port), "--seed", str(self.seed)]
+        if self.world_folder is not None:
+            args += ["--world-folder", str(self.world_folder)]
         for assist in self.assists:
             args += ["--assist", assist]
         if self.speed != 1.0:
@@ -80,7 +92,10 @@ class EmbeddedServer(NodeProcess[ServerInfo]):
         port = event.get("port")
         if not isinstance(port, int) or not 0 < port < 65536:
             raise EmbeddedServerError(f"embedded server reported a bad port: {event!r}")
-        return ServerInfo(LOOPBACK, port, int(event.get("seed", self.seed)), str(event.get("version", "")))
+        folder = event.get("world_folder")
+        return ServerInfo(self.host, port, int(event.get("seed", self.seed)), str(event.get("version", "")),
+                          str(event.get("world_id", "")), int(event.get("game_time", 0)),
+                          None if folder is None else str(folder))
 
     def on_event(self, event: dict[str, Any]) -> bool:
         if event.get("event") == "assist":

@@ -1,14 +1,19 @@
 'use strict'
 // The bot's body: one mineflayer bot on the Minecraft server, replaced by a new one when the connection
 // drops (with backoff). Emits 'bot' (a new bot has spawned) and 'event' (name, data) for the protocol's
-// events: death, respawn, damage, chat, disconnect, reconnecting, reconnected, kicked.
+// events: death, respawn, damage, chat, disconnect, reconnecting, reconnected, kicked. A reconnect says
+// whether the bot came back to the same world and state (./continuity.js); the bot's tick count goes on
+// across bots, so the protocol's `tick` never goes back.
 const { EventEmitter } = require('events')
 const mineflayer = require('mineflayer')
-const { prepareBot } = require('larm-skills/lib/bot_setup')
+const { prepareBot, gameTicks } = require('larm-skills/lib/bot_setup')
+const { snapshot, compare } = require('./continuity')
+const { watchWorldIdentity } = require('./world_identity')
 const gameClock = require('larm-world/util/game_clock')
 
 const { minecraft: VERSION } = require('larm-world/vanilla/versions.json')
 const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000]
+const SETTLE_TICKS = 5 // game ticks after a spawn before the bot counts as connected
 const KEEPALIVE_TIMEOUT_MS = 30000 // real ms without a keep_alive from the server before the bot gives up
 
 class BotConnection extends EventEmitter {
@@ -20,6 +25,8 @@ class BotConnection extends EventEmitter {
     this.stopped = false
     this.attempt = 0
     this.everSpawned = false
+    this.left = null // the state the last bot left with (continuity.snapshot)
+    this.ticks = 0 // the game ticks the bots before this one lived
   }
 
   /** Connect; resolves on the first spawn, rejects if that takes longer than timeoutMs of real time (joining is
@@ -55,6 +62,8 @@ class BotConnection extends EventEmitter {
       checkTimeoutInterval: KEEPALIVE_TIMEOUT_MS * gameClock.speed()
     })
     prepareBot(bot)
+    bot.__physicsTicks = this.ticks
+    watchWorldIdentity(bot)
     this.bot = bot
     let lastHealth = null
     bot.on('error', err => {
@@ -63,14 +72,18 @@ class BotConnection extends EventEmitter {
       if (!this.everSpawned && err.code === 'ECONNREFUSED') this.emit('refused', err)
     })
     bot.on('kicked', reason => this.emit('event', 'kicked', { reason: String(typeof reason === 'string' ? reason : JSON.stringify(reason)) }))
-    bot.once('spawn', () => {
+    bot.once('spawn', async () => {
+      // A server sends the inventory apart from the health that makes the spawn (the embedded world on the next
+      // turn of its loop, vanilla in its own packets): the bot is ready, and compared, once they have come.
+      await bot.waitForTicks(SETTLE_TICKS)
+      if (this.bot !== bot || bot._client.ended) return
       this.connected = true
       lastHealth = bot.health
       const again = this.everSpawned
       this.everSpawned = true
       this.attempt = 0
       this.emit('bot', bot)
-      if (again) this.emit('event', 'reconnected', { server: `${this.host}:${this.port}` })
+      if (again) this.emit('event', 'reconnected', this._reconnection(bot))
       bot.on('spawn', () => this.emit('event', 'respawn', { position: vec(bot.entity.position) }))
     })
     bot.on('death', () => this.emit('event', 'death', { position: vec(bot.entity.position) }))
@@ -85,9 +98,19 @@ class BotConnection extends EventEmitter {
       if (this.bot !== bot) return
       const wasConnected = this.connected
       this.connected = false
+      this.ticks = gameTicks(bot)
+      if (wasConnected && bot.entity) this.left = snapshot(bot)
       if (wasConnected || this.everSpawned) this.emit('event', 'disconnect', { reason: String(reason || 'connection closed') })
       if (!this.stopped) this._scheduleReconnect()
     })
+  }
+
+  /** The reconnected event's data: the world now, the one left, and what was lost on the way. */
+  _reconnection (bot) {
+    const back = snapshot(bot)
+    const data = { server: `${this.host}:${this.port}`, world: back.world }
+    if (!this.left) return { ...data, before: null, same_world: null, lost: [] }
+    return { ...data, before: this.left.world, ...compare(this.left, back) }
   }
 
   _scheduleReconnect () {

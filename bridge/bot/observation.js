@@ -6,6 +6,7 @@ const { Vec3 } = require('vec3')
 const { inventoryCounts } = require('larm-skills/lib/inventory')
 const { gameTicks } = require('larm-skills/lib/bot_setup')
 const gameClock = require('larm-world/util/game_clock')
+const { worldOf } = require('./world_identity')
 
 const BLOCK_RADIUS = 16 // horizontal
 const BLOCK_HEIGHT = 12 // up and down
@@ -40,6 +41,7 @@ function buildState (bot, nearbyBlocks) {
     username: bot.username,
     alive: bot.health > 0,
     tick: gameTicks(bot),
+    world: worldOf(bot),
     paused_s: round(gameClock.pausedState().paused_real_s, 2),
     time_of_day: Number(bot.time?.timeOfDay ?? 0),
     dimension: String(bot.game?.dimension ?? 'overworld').replace('minecraft:', ''),
@@ -165,4 +167,4 @@ function droppedItems (bot) {
   return out.sort((a, b) => a.distance - b.distance).slice(0, MAX_ENTITIES)
 }
 
-module.exports = { createObserver, BLOCK_RADIUS }
+module.exports = { createObserver, equipment, enchantedItems, BLOCK_RADIUS }

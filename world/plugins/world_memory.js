@@ -2,7 +2,8 @@
 // The embedded world lives in memory (no region files), and flying-squid unloads a chunk column when no
 // player has it in view; the next visit regenerates it from the seed, so a crafting table placed or a
 // tunnel dug far behind the bot would vanish. Columns that were changed are therefore kept loaded; columns
-// nobody touched are still unloaded (they regenerate identically).
+// nobody touched are still unloaded (they regenerate identically). A world saved to a folder
+// (plugins/world_saving.js) reloads what it unloads from its region files.
 const SETTERS = ['setBlock', 'setBlockStateId', 'setBlockType', 'setBlockData']
 
 module.exports.server = function (serv) {
@@ -13,7 +14,6 @@ module.exports.server = function (serv) {
 }
 
 function keepChangedColumns (world) {
-  if (world.storageProvider) return // a world saved to disk reloads what it unloads
   const changed = new Set()
   const keyOf = pos => `${Math.floor(pos.x / 16)},${Math.floor(pos.z / 16)}`
   for (const name of SETTERS) {
@@ -25,6 +25,6 @@ function keepChangedColumns (world) {
   }
   const unloadColumn = world.unloadColumn.bind(world)
   world.unloadColumn = (chunkX, chunkZ) => {
-    if (!changed.has(`${chunkX},${chunkZ}`)) unloadColumn(chunkX, chunkZ)
+    if (world.storageProvider || !changed.has(`${chunkX},${chunkZ}`)) unloadColumn(chunkX, chunkZ)
   }
 }

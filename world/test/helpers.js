@@ -9,8 +9,8 @@ const { Vec3 } = require('vec3')
 const { startEmbeddedServer } = require('../embedded_server')
 const { minecraft: VERSION } = require('../vanilla/versions.json')
 
-async function startWorld ({ seed = 1, assists = [], world = 'flat' } = {}) {
-  const serv = startEmbeddedServer({ port: 0, seed, assists, world, log: 'quiet' })
+async function startWorld ({ seed = 1, assists = [], world = 'flat', worldFolder } = {}) {
+  const serv = startEmbeddedServer({ port: 0, seed, assists, world, worldFolder, log: 'quiet' })
   await once(serv, 'ready') // plugins loaded and the socket listening
   return { serv, port: serv.listeningPort }
 }
