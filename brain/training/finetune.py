@@ -141,10 +141,8 @@ class SkillActor(nn.Module):
         heads = self.larm.heads
         return [*heads.actor.parameters(), *heads.critic.parameters(), *heads.skill_proj.parameters()]
 
-    def act(self, h: torch.Tensor, mask: torch.Tensor, g: torch.Generator) -> tuple[int, int]:
-        """(the action PPO learns, the skill played): here both are the skill."""
-        skill = int(torch.multinomial(torch.softmax(self.latent_policy(h, mask)[0], -1).cpu(), 1, generator=g))
-        return skill, skill
+    def act(self, h: torch.Tensor, mask: torch.Tensor, g: torch.Generator) -> tuple[int, int, float]:
+        return skill_choice(self.larm, h, mask, g)
 
 
 class LatentActor(nn.Module):
@@ -170,10 +168,29 @@ class LatentActor(nn.Module):
     def trained(self) -> list[nn.Parameter]:
         return list(self.cola.policy_parameters())
 
-    def act(self, h: torch.Tensor, mask: torch.Tensor, g: torch.Generator) -> tuple[int, int]:
-        code = int(torch.multinomial(torch.softmax(self.latent_policy(h)[0], -1).cpu(), 1, generator=g))
-        z = self.cola.code_onehot(torch.tensor([code], device=h.device))
-        return code, int(self.cola.decode(self.larm, h, z, mask).argmax(-1))
+    def act(self, h: torch.Tensor, mask: torch.Tensor, g: torch.Generator) -> tuple[int, int, float]:
+        return latent_choice(self.larm, self.cola, h, mask, g)
+
+
+def _draw(logits: torch.Tensor, g: torch.Generator) -> tuple[int, float]:
+    """An index drawn from softmax(logits) (one row) and its log-probability."""
+    logp = torch.log_softmax(logits.float().cpu(), -1)
+    index = int(torch.multinomial(logp.exp(), 1, generator=g))
+    return index, float(logp[index])
+
+
+def skill_choice(larm: LarmModel, h: torch.Tensor, mask: torch.Tensor, g: torch.Generator) -> tuple[int, int, float]:
+    """(the action PPO learns, the skill played, its log-probability): a skill drawn from the skill head."""
+    skill, logprob = _draw(larm.skill_logits(h, mask)[0].clamp(min=MASKED), g)
+    return skill, skill, logprob
+
+
+def latent_choice(larm: LarmModel, cola: Any, h: torch.Tensor, mask: torch.Tensor, g: torch.Generator
+                  ) -> tuple[int, int, float]:
+    """An intent drawn from CoLA's latent policy, the skill decoded greedily from it, the intent's log-probability."""
+    code, logprob = _draw(cola.latent_policy(h)[0], g)
+    z = cola.code_onehot(torch.tensor([code], device=h.device))
+    return code, int(cola.decode(larm, h, z, mask).argmax(-1)), logprob
 
 
 # ------------------------------------------------------------------------------------------- one rollout
@@ -382,8 +399,8 @@ def _collect(actor: SkillActor | LatentActor, larm: LarmModel, env: Any, obs: di
     for _ in range(n):
         mask = torch.as_tensor(np.asarray(inp.mask, dtype=bool), device=h.device)[None]
         with torch.no_grad():
-            code, skill = actor.act(h, mask, g)
-            logp = torch.log_softmax(actor.latent_policy(h, mask)[0], -1)[code]
+            code, skill, logprob = actor.act(h, mask, g)
+            logp = torch.tensor(logprob, device=h.device)
             value = actor.value(h)[0]
             ref = actor.reference_logits(h, mask)[0]
             args = _argument(larm, h, skill)
@@ -462,15 +479,9 @@ class _Sampling:
         with torch.inference_mode():
             h = larm.encode([inp]).float()
             if self.latent:
-                cola = self.policy.cola
-                logits = cola.latent_policy(h)[0].float().cpu()
-                action = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=g))
-                z = cola.code_onehot(torch.tensor([action], device=h.device))
-                skill = int(cola.decode(larm, h, z, mask).argmax(-1))
+                action, skill, logprob = latent_choice(larm, self.policy.cola, h, mask, g)
             else:
-                logits = larm.skill_logits(h, mask)[0].float().cpu().clamp(min=MASKED)
-                action = skill = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=g))
-            logprob = float(torch.log_softmax(logits, -1)[action])
+                action, skill, logprob = skill_choice(larm, h, mask, g)
             args = _argument(larm, h, skill)
         sampled = {"action": action, "logprob": logprob, "hidden": [round(float(x), 6) for x in h[0].cpu()],
                    "allowed": np.flatnonzero(inp.mask).tolist()}
