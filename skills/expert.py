@@ -158,38 +158,42 @@ class ExpertPlanner:
     def _stages(self) -> list["Stage"]:
         has = lambda *names: (lambda s, inv: any(inv[n] for n in names) or self.done(s))  # noqa: E731
         table_near = lambda s, inv: inv["enchanting_table"] > 0 or _near(s, "enchanting_table") or self.done(s)  # noqa: E731
-        stages = [
+        pickaxes = _pickaxes_needed(self.target, self.enchant)
+        stages = []
+        if pickaxes >= 1:
             # No pickaxe left (worn out deep down): a stone one from the kit beats going back for wood.
-            Stage("wooden pickaxe", lambda s, inv: has(*PICKAXE_TIERS)(s, inv) or _stone_pickaxe_at_hand(s, inv),
-                  lambda s, inv: self.obtain("wooden_pickaxe", 1, s, inv)),
-            Stage("stone pickaxe", has(*PICKAXE_TIERS[1:]), lambda s, inv: self.obtain("stone_pickaxe", 1, s, inv)),
-        ]
+            stages.append(Stage("wooden pickaxe", lambda s, inv: has(*PICKAXE_TIERS)(s, inv) or _stone_pickaxe_at_hand(s, inv),
+                                lambda s, inv: self.obtain("wooden_pickaxe", 1, s, inv)))
+        if pickaxes >= 2:
+            stages.append(Stage("stone pickaxe", has(*PICKAXE_TIERS[1:]), lambda s, inv: self.obtain("stone_pickaxe", 1, s, inv)))
         if self.enchant:
             stages.append(Stage("book", lambda s, inv: has("book")(s, inv) or table_near(s, inv),
                                 lambda s, inv: self.obtain("book", 1, s, inv)))
-        # What the deep part of the tree needs from the surface, gathered before each descent: sticks and a
-        # crafting table, so that a pickaxe worn out underground is replaced there from the cobblestone dug.
-        stages.append(Stage("supplies", lambda s, inv: _y(s) < SURFACE_Y - 10
-                            or (inv["stick"] >= KIT_STICKS and inv["crafting_table"] >= 1 and has(*PICKAXE_TIERS[2:])(s, inv))
-                            or (inv["stick"] >= 12 and inv["crafting_table"] >= 2),
-                            lambda s, inv: self.obtain("stick", 12, s, inv) or self.obtain("crafting_table", 2, s, inv)))
-        stages += [
-            Stage("iron pickaxe", has(*PICKAXE_TIERS[2:]), lambda s, inv: self.obtain("iron_pickaxe", 1, s, inv)),
-            # Stone and deepslate are dug with the cheapest adequate pickaxe (the skills spare better ones):
-            # keep a stone pickaxe, so the iron one lasts until the diamonds.
-            # A staircase to y -54 digs ~350 blocks: more than one stone pickaxe lasts (131 uses).
-            Stage("spare stone pickaxes", lambda s, inv: inv["stone_pickaxe"] >= _spare_pickaxes(s) or self.done(s)
-                  or has(self.target)(s, inv),
-                  lambda s, inv: self.obtain("stone_pickaxe", _spare_pickaxes(s), s, inv)),
-        ]
+        if pickaxes >= 3:
+            # What the deep part of the tree needs from the surface, gathered before each descent: sticks and a
+            # crafting table, so that a pickaxe worn out underground is replaced there from the cobblestone dug.
+            stages.append(Stage("supplies", lambda s, inv: _y(s) < SURFACE_Y - 10
+                                or (inv["stick"] >= KIT_STICKS and inv["crafting_table"] >= 1 and has(*PICKAXE_TIERS[2:])(s, inv))
+                                or (inv["stick"] >= 12 and inv["crafting_table"] >= 2),
+                                lambda s, inv: self.obtain("stick", 12, s, inv) or self.obtain("crafting_table", 2, s, inv)))
+            stages += [
+                Stage("iron pickaxe", has(*PICKAXE_TIERS[2:]), lambda s, inv: self.obtain("iron_pickaxe", 1, s, inv)),
+                # Stone and deepslate are dug with the cheapest adequate pickaxe (the skills spare better ones):
+                # keep a stone pickaxe, so the iron one lasts until the diamonds.
+                # A staircase to y -54 digs ~350 blocks: more than one stone pickaxe lasts (131 uses).
+                Stage("spare stone pickaxes", lambda s, inv: inv["stone_pickaxe"] >= _spare_pickaxes(s) or self.done(s)
+                      or has(self.target)(s, inv),
+                      lambda s, inv: self.obtain("stone_pickaxe", _spare_pickaxes(s), s, inv)),
+            ]
         if self.enchant:
             stages += [
                 Stage("water bucket", lambda s, inv: has("water_bucket")(s, inv) or inv["obsidian"] >= 4 or table_near(s, inv),
                       lambda s, inv: self.water_bucket(s, inv)),
             ]
-        stages += [
-            Stage("diamond pickaxe", has(*PICKAXE_TIERS[3:]), lambda s, inv: self.obtain("diamond_pickaxe", 1, s, inv)),
-        ]
+        if pickaxes >= 4:
+            stages += [
+                Stage("diamond pickaxe", has(*PICKAXE_TIERS[3:]), lambda s, inv: self.obtain("diamond_pickaxe", 1, s, inv)),
+            ]
         if self.enchant:
             stages += [
                 Stage("lapis", lambda s, inv: inv["lapis_lazuli"] >= 3 or self.done(s),
@@ -509,6 +513,15 @@ def _count(state: dict, block: str) -> int:
 
 def _near(state: dict, block: str) -> bool:
     return _count(state, block) > 0
+
+
+def _pickaxes_needed(target: str, enchant: bool) -> int:
+    """The pickaxe tiers (of PICKAXE_TIERS, in order) the target's materials need: none for a wooden tool, the
+    wooden pickaxe for stone, up to the iron one for diamonds; the enchanting table's obsidian needs the diamond
+    pickaxe. An unknown material walks the whole tree, as the expert always did."""
+    if enchant:
+        return 4
+    return {"wooden": 0, "stone": 1, "iron": 2, "diamond": 3}.get(target.split("_")[0], 4)
 
 
 def _spare_pickaxes(state: dict) -> int:

@@ -169,6 +169,17 @@ def test_reaches_each_tier_without_enchanting(target: str) -> None:
     assert world.inv[target] >= 1
 
 
+@pytest.mark.parametrize("target,pickaxes", [
+    ("wooden_sword", []), ("stone_sword", ["wooden_pickaxe"]), ("stone_pickaxe", ["wooden_pickaxe", "stone_pickaxe"]),
+    ("iron_sword", ["wooden_pickaxe", "stone_pickaxe"]), ("diamond_sword", ["wooden_pickaxe", "stone_pickaxe", "iron_pickaxe"]),
+])
+def test_makes_only_the_pickaxes_the_targets_materials_need(target: str, pickaxes: list[str]) -> None:
+    world = PaperWorld()
+    log = play(ExpertPlanner(target, enchant=False), world)
+    crafted = sorted({t.split(":")[1] for t, ok in log if ok and t.startswith("craft:") and t.endswith("_pickaxe")})
+    assert crafted == sorted(pickaxes), log
+
+
 def test_recovers_after_losing_everything() -> None:
     world = PaperWorld()
     planner = ExpertPlanner("diamond_sword", enchant=True)
