@@ -8,6 +8,7 @@ counted, never an exception in the training loop.
 """
 from __future__ import annotations
 
+import math
 import statistics
 import threading
 import time
@@ -73,6 +74,14 @@ class Question:
     after: Mapping[str, Any]
     events: tuple[Mapping[str, Any], ...] = ()
     episode: str = ""   # the oracle follows an episode's failures as the expert would ("": a question alone)
+
+    def moved(self) -> float:
+        """Blocks between the positions before and after the skill (0 when either is unknown)."""
+        a, b = self.before.get("position") or {}, self.after.get("position") or {}
+        try:
+            return math.dist((a["x"], a["y"], a["z"]), (b["x"], b["y"], b["z"]))
+        except (KeyError, TypeError):
+            return 0.0
 
 
 @dataclass(frozen=True)

@@ -83,14 +83,6 @@ def _inventory(state: Mapping[str, Any]) -> Counter[str]:
     return Counter({k: int(v) for k, v in (state.get("inventory") or {}).items()})
 
 
-def _moved(before: Mapping[str, Any], after: Mapping[str, Any]) -> float:
-    a, b = before.get("position") or {}, after.get("position") or {}
-    try:
-        return math.dist((a["x"], a["y"], a["z"]), (b["x"], b["y"], b["z"]))
-    except (KeyError, TypeError):
-        return 0.0
-
-
 def _died(q: Question) -> bool:
     return q.after.get("alive") is False or any(e.get("event") == "death" for e in q.events)
 
@@ -161,8 +153,8 @@ class OracleReferee(Referee):
             return f"reached {', '.join(reached)}"
         if gained:
             return f"gained {', '.join(gained)}"
-        if verb in MOVE_VERBS and _moved(q.before, q.after) >= 2:
-            return f"moved {_moved(q.before, q.after):.0f} blocks"
+        if verb in MOVE_VERBS and q.moved() >= 2:
+            return f"moved {q.moved():.0f} blocks"
         if verb == "eat" and float(q.before.get("food", 20)) <= HUNGRY < float(q.after.get("food", 20)) + 1:
             return "ate when hungry"
         if verb == "drop" and after[target] < before[target]:

@@ -2,7 +2,6 @@
 result, what changed, and the four classes to answer with one letter (openai_chat.py and hf.py ask it)."""
 from __future__ import annotations
 
-import math
 from typing import Any, Mapping
 
 from agent.observation_text import render_state_text
@@ -13,14 +12,14 @@ SYSTEM = ("You are the referee of an agent playing Minecraft through skills. You
           "it the right skill for the task in that state, and did it help or harm? Answer with one letter only.")
 
 
-def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
+def _changes(q: Question) -> str:
+    before, after = q.before, q.after
     inv_b, inv_a = before.get("inventory") or {}, after.get("inventory") or {}
     delta = {k: int(inv_a.get(k, 0)) - int(inv_b.get(k, 0)) for k in set(inv_b) | set(inv_a)}
     items = ", ".join(f"{k} {v:+d}" for k, v in sorted(delta.items()) if v) or "no item changed"
     health = f"health {before.get('health', '?')} -> {after.get('health', '?')}"
-    a, b = before.get("position") or {}, after.get("position") or {}
-    moved = math.dist(*[(p.get("x", 0), p.get("y", 0), p.get("z", 0)) for p in (a, b)]) if a and b else 0.0
-    where = f"; moved {moved:.0f} blocks to y={b.get('y', 0):.0f}" if moved >= 1 else ""
+    moved = q.moved()
+    where = f"; moved {moved:.0f} blocks to y={(after.get('position') or {}).get('y', 0):.0f}" if moved >= 1 else ""
     alive = "" if after.get("alive", True) else "; the agent died"
     return f"{items}; {health}{where}{alive}"
 
@@ -35,7 +34,7 @@ def question_text(q: Question) -> str:
     return (f"Task: {task_description(q.task)}\n\n"
             f"State before the skill:\n{render_state_text(dict(q.before))}\n\n"
             f"Skill: {q.token}{f' ({args})' if args else ''}; it {outcome}.\n"
-            f"What changed: {_changes(q.before, q.after)}\n\n"
+            f"What changed: {_changes(q)}\n\n"
             f"Classes:\n{classes}\n\nAnswer with the letter of one class.")
 
 
