@@ -402,6 +402,8 @@ def _bench_soak(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
 
     if not args.minutes > 0 or not args.sample_every > 0:
         parser.error("--minutes and --sample-every must be above 0")
+    if args.server:
+        parser.error("bench soak plays fresh embedded worlds (their processes are what it samples): --server is not for it")
     return bench_soak(args.json, args.minutes, args.sample_every, args.seed)
 
 
