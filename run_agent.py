@@ -9,6 +9,7 @@
     python run_agent.py referee --eval SESSIONS [--referee oracle|openai|hf] [--referee-noise P] [--json]
     python run_agent.py replay SESSION_DIR [--video OUT.mp4] [--json] [--serve]
     python run_agent.py bench bridge [--json] [--seed N] [--server HOST:PORT]
+    python run_agent.py bench soak [--minutes M] [--sample-every S] [--seed N] [--json]
     python run_agent.py bench latency [--json] [--backbone SPEC] [--checkpoint DIR] [--device cpu|cuda|auto] [--dtype auto|bf16|fp32 ...] [--decisions N]
     python run_agent.py train --phase {pretrain,vision,bc,dagger,cola-idm,cola-bc,cola-rl} --out DIR [--init DIR] [--sessions DIR ...]
 """
@@ -153,13 +154,19 @@ def build_parser() -> argparse.ArgumentParser:
                         "the page lists them) until Ctrl-C")
     add_dashboard_options(replay, switch=False)
     bench = sub.add_parser("bench", help="latency (policy decision time), bridge (observation and frame rates), "
-                           "world (game clock speeds, resets, workers)",
+                           "world (game clock speeds, resets, workers), soak (memory over a long run)",
                            description="Benchmarks. bridge: observation round trip, frame stream rate and skill "
                            "dispatch overhead against a fresh embedded world (or --server). world: reset time, "
-                           "the expert's decisions per hour at each game clock speed and with N workers, with CPU use.")
-    bench.add_argument("which", choices=["bridge", "latency", "world"], help="what to measure")
+                           "the expert's decisions per hour at each game clock speed and with N workers, with CPU use. "
+                           f"soak: the expert plays fresh worlds at speed {FAST_SPEED:g} for --minutes while the "
+                           "memory of the bridge, the server and the agent is sampled: start, end, peak, MB per hour.")
+    bench.add_argument("which", choices=["bridge", "latency", "world", "soak"], help="what to measure")
     bench.add_argument("--json", action="store_true", help="print the report as JSON")
-    bench.add_argument("--seed", type=int, default=1, help="embedded world seed (default 1)")
+    bench.add_argument("--seed", type=int, default=1,
+                       help="embedded world seed (default 1; soak: the first world's, then N+1, N+2...)")
+    bench.add_argument("--minutes", type=float, default=30.0, help="soak: how long to play (default 30)")
+    bench.add_argument("--sample-every", type=float, default=5.0, metavar="S",
+                       help="soak: seconds between two memory samples (default 5)")
     bench.add_argument("--server", metavar="HOST:PORT", help="use this Minecraft server instead of a fresh embedded one")
     bench.add_argument("--observes", type=int, default=200, help="observe round trips to time (default 200)")
     bench.add_argument("--stream-seconds", type=float, default=10.0, help="seconds of frame streaming (default 10)")
@@ -388,6 +395,16 @@ def _bench_world(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         parser.error(f"--speeds: {err}")
     return bench_world(args.json, speeds, args.workers, decisions, args.seeds, args.resets, args.ray_address,
                        args.worker_speed)
+
+
+def _bench_soak(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from agent.bench_soak import main as bench_soak
+
+    if not args.minutes > 0 or not args.sample_every > 0:
+        parser.error("--minutes and --sample-every must be above 0")
+    if args.server:
+        parser.error("bench soak plays fresh embedded worlds (their processes are what it samples): --server is not for it")
+    return bench_soak(args.json, args.minutes, args.sample_every, args.seed)
 
 
 def _policies(name: str, task: str, checkpoint: str | None, temperature: float = 0.0, head: str = "auto"
@@ -845,6 +862,8 @@ def _run(argv: Sequence[str] | None) -> int:
             return _bench_latency(args)
         if args.which == "world":
             return _bench_world(args, parser)
+        if args.which == "soak":
+            return _bench_soak(args, parser)
         from agent.bench_bridge import main as bench_bridge
 
         try:

@@ -185,6 +185,7 @@ def test_concurrent_writers_and_a_reader_lose_no_save_and_see_no_half_swap(tmp_p
         assert writer.exitcode == 0, "a save failed"
     assert load_checkpoint(target, "b", "v")[1].history[0]["save"] in (1149, 2149)
     assert _folders(tmp_path) == ["ck"] and loads >= 50
+    print(f"figure: 300 saves by two writer processes, {loads} loads by a third: 0 failed, no folder left beside it")
 
 
 def test_a_killed_saves_temporary_folder_is_removed_by_the_next_save(tmp_path: Path) -> None:

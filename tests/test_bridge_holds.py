@@ -162,6 +162,7 @@ def test_the_bridge_exits_within_seconds_when_the_agent_is_killed(server: Embedd
         agent.send_signal(signal.SIGKILL)  # no clean-up runs: the bridge, in its own session, gets no signal
         agent.wait(10)
         took = wait_gone(bridge_pid, 5)
+        print(f"figure: the bridge exited {took} s after its agent was killed")
         assert took is not None and took < 2.5, f"the bridge still ran after its parent was killed ({took})"
     finally:
         if agent.poll() is None:
@@ -336,6 +337,8 @@ def test_pipelined_frame_requests_beyond_the_limit_are_refused(bridge: BridgePro
 
     time.sleep(0.5)  # the previous test's agent leaves
     frames, errors, before, after = asyncio.run(burst())
+    print(f"figure: {requests} pipelined 512x512 frame requests: {frames} frames, {len(errors)} busy; bridge RSS "
+          f"{before:.0f} -> {after:.0f} MB")
     assert frames <= 2 * MAX_FRAME_REQUESTS and len(errors) >= requests - 2 * MAX_FRAME_REQUESTS, (frames, len(errors))
     assert all(e["kind"] == "busy" and "frame requests" in e["message"] and e["id"].startswith("f") for e in errors)
     assert after - before < 150, f"the bridge grew from {before:.0f} to {after:.0f} MB"

@@ -100,6 +100,7 @@ def test_a_server_restarted_on_its_world_folder_mid_skill_fails_the_skill_and_th
         walking = threading.Thread(target=lambda: out.setdefault("step", env.step(("explore", {"distance": 64}))))
         walking.start()
         time.sleep(3)                                   # the bot is on its way
+        before = env.unwrapped.state["world"]["game_time"]
         server.stop()
         server = start_server(port, folder)
         walking.join(90)
@@ -109,6 +110,8 @@ def test_a_server_restarted_on_its_world_folder_mid_skill_fails_the_skill_and_th
         assert not truncated and not terminated, info.get("truncated_reason")
         assert info["reconnects"][-1]["same_world"] is True and info["reconnects"][-1]["lost"] == []
         assert info["state"]["inventory"]["oak_log"] == logs
+        print(f"figure: restarted mid-skill: game time {before} -> {info['state']['world']['game_time']}, "
+              f"{logs} oak_log kept, lost {info['reconnects'][-1]['lost']}, episode goes on")
         _, _, _, truncated, info = env.step(("equip:oak_log", None))   # and the bot plays on
         assert info["result"]["ok"] and not truncated, info["result"]
     finally:

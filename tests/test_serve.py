@@ -1,7 +1,9 @@
 """`run_agent.py serve`: the embedded world alone. It binds loopback, says where to join, stops on Ctrl-C, and a
-world folder is saved then and continued by the next `serve` (same id, the game time going on)."""
+world folder is saved then and continued by the next `serve` (same id, the game time going on). Killed outright,
+it leaves no server behind, and the server saves the folder on its way out."""
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -9,8 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
+from test_bridge_holds import gone, wait_gone
 from test_embedded_server import listening_addresses
 
 # Starts embedded servers: seconds each (`./larm test -m "not slow"` skips it).
@@ -67,4 +71,29 @@ def test_serve_binds_loopback_says_where_to_join_and_ctrl_c_saves_a_world_folder
     assert "seed 5" in "".join(lines) and "--seed 6 is ignored" in "".join(lines), "a world folder keeps its own seed"
     assert again_id == world_id
     assert int(again_time) >= int(game_time) + 40, (game_time, again_time)   # 3 s at 20 ticks/s, saved on Ctrl-C
+    ctrl_c(proc)
+
+
+def test_serve_killed_outright_leaves_no_server_behind_and_the_world_folder_is_saved(tmp_path: Path) -> None:
+    """kill -9 of `serve` runs none of its clean-up; the server, in a session of its own, gets no signal. Before
+    issue 14 it ran on as an orphan of init, at 70% of a core."""
+    folder = tmp_path / "world"
+    proc, lines = start_serve("--port", "0", "--seed", "5", "--world", str(folder))
+    world_id, game_time = WORLD.search("".join(lines)).groups()  # type: ignore[union-attr]
+    servers = [child.pid for child in psutil.Process(proc.pid).children(recursive=True)]
+    assert len(servers) == 1, servers
+    try:
+        time.sleep(3)   # let the world tick
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        took = wait_gone(servers[0], 30)
+        print(f"figure: the server exited {took} s after serve was killed (world folder saved)")
+        assert took is not None and took < 5, f"the server still ran {took} s after serve was killed"
+    finally:
+        if not gone(servers[0]):
+            os.killpg(servers[0], signal.SIGKILL)   # the test failed: leave no orphan of our own
+
+    proc, lines = start_serve("--port", "0", "--world", str(folder))
+    again_id, again_time = WORLD.search("".join(lines)).groups()  # type: ignore[union-attr]
+    assert again_id == world_id and int(again_time) >= int(game_time) + 40, (game_time, again_time)
     ctrl_c(proc)

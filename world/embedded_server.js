@@ -3,13 +3,15 @@
 // world generator. Started by the Python side (run_agent.py) or by tests, always on 127.0.0.1 unless asked.
 //
 // CLI: node world/embedded_server.js [--port 0] [--host 127.0.0.1] [--seed N] [--assist give]... [--speed K]
-//        [--world-folder DIR]
+//        [--world-folder DIR] [--exit-with-parent yes|no]
 // Prints one JSON line {"event":"ready","port":N,"seed":S,"speed":K,"world_id":ID,"game_time":T} on stdout when it
 // accepts connections. Without --world-folder the world lives in memory (a fresh one per start); with it the
 // world is saved to DIR (region files, player data, level.dat: plugins/world_saving.js) and a folder that holds
 // a world continues it (its own seed wins over --seed).
 // --speed K runs the world's clock K times faster than real time (world/util/game_clock.js); it is installed
 // before flying-squid loads, so that every timer of the server follows it.
+// The server stops (saving a world folder) when the process that started it dies (unless --exit-with-parent no),
+// and when its stdout or stderr pipe breaks: a killed agent or `run_agent.py serve` leaves no server behind.
 const gameClock = require('./util/game_clock')
 if (require.main === module) {
   try {
@@ -22,9 +24,11 @@ if (require.main === module) {
 const path = require('path')
 const mcServer = require('flying-squid')
 const { KNOWN_ASSISTS } = require('./plugins/assists')
+const { watchParent, guardPipes, isBrokenPipe } = require('./util/orphan_guard')
 
 const { minecraft: VERSION } = require('./vanilla/versions.json')
 const PLUGIN_DIR = path.join(__dirname, 'plugins')
+const ORPHAN_EXIT_MS = 30000 // real ms: a stop for a dead parent that hangs (a save that never ends) is cut short
 
 // Order matters only for readability: each plugin defers work that depends on flying-squid's own
 // player plugins (inventory, digging) with setImmediate.
@@ -65,7 +69,7 @@ global.setInterval = function (...args) {
 }
 
 function parseArgs (argv) {
-  const args = { port: 0, host: '127.0.0.1', seed: 1, assists: [], viewDistance: 6, logging: false, world: 'survival' }
+  const args = { port: 0, host: '127.0.0.1', seed: 1, assists: [], viewDistance: 6, logging: false, world: 'survival', exitWithParent: true }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const next = () => {
@@ -81,6 +85,7 @@ function parseArgs (argv) {
     else if (a === '--world-folder') args.worldFolder = path.resolve(next())
     else if (a === '--log') args.logging = true
     else if (a === '--speed') args.speed = gameClock.parseSpeed(next()) // installed at start (above)
+    else if (a === '--exit-with-parent') args.exitWithParent = yesNo(a, next())
     else throw new Error(`unknown argument ${a}`)
   }
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Error(`bad --port ${args.port}`)
@@ -93,6 +98,11 @@ function parseArgs (argv) {
   if (unknown.length) throw new Error(`unknown --assist ${unknown.join(', ')} (known: ${[...KNOWN_ASSISTS].join(', ')})`)
   if (!WORLDS[args.world]) throw new Error(`bad --world ${args.world} (one of: ${Object.keys(WORLDS).join(', ')})`)
   return args
+}
+
+function yesNo (name, value) {
+  if (value !== 'yes' && value !== 'no') throw new Error(`${name}: yes or no, got '${value}'`)
+  return value === 'yes'
 }
 
 function settingsFor ({ port, host, seed, assists, viewDistance, logging, world, worldFolder }) {
@@ -146,7 +156,7 @@ function routeLog (serv, quiet) {
   serv.log = (message) => {
     const text = String(serv.formatMessage?.(message) ?? message)
     if (quiet && !/WARN|ERROR/.test(text)) return
-    process.stderr.write(text + '\n')
+    if (!process.stderr.destroyed) process.stderr.write(text + '\n') // its reader may be gone (guardPipes)
   }
 }
 
@@ -201,9 +211,19 @@ function main () {
   const stop = () => { serv.stop().finally(() => process.exit(0)) }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
+  // Whoever started the server is gone (its pipes broke, or it died without a word): stop as on SIGTERM, so a
+  // world folder is saved, but never wait on that for ever, and never write to a broken pipe again.
+  const orphaned = why => {
+    if (pipes.isOpen()) console.error(`embedded_server: stopping: ${why}`)
+    gameClock.real.setTimeout(() => process.exit(1), ORPHAN_EXIT_MS).unref()
+    stop()
+  }
+  const pipes = guardPipes(err => orphaned(`its output pipe broke (${err?.code || err})`))
+  if (args.exitWithParent) watchParent(parent => orphaned(`the process that started it (pid ${parent}) is gone`))
   // A bug in one player's handler must not take the world down: log it and keep serving.
-  process.on('uncaughtException', err => console.error('[uncaught]', err && err.stack ? err.stack : err))
-  process.on('unhandledRejection', err => console.error('[unhandled rejection]', err && err.stack ? err.stack : err))
+  const report = (what, err) => { if (pipes.isOpen()) console.error(what, err && err.stack ? err.stack : err) }
+  process.on('uncaughtException', err => isBrokenPipe(err) ? pipes.broken(err) : report('[uncaught]', err))
+  process.on('unhandledRejection', err => report('[unhandled rejection]', err))
 }
 
 module.exports = { startEmbeddedServer, settingsFor, parseArgs, VERSION, SURVIVAL_PLUGINS }

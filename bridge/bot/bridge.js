@@ -31,12 +31,12 @@ const { BotConnection } = require('./bot_connection')
 const { AgentSession, DEFAULT_FRAMES, DEFAULT_HELLO_TIMEOUT_S, DEFAULT_HEARTBEAT_S } = require('./agent_session')
 const { createObserver } = require('./observation')
 const { enableWorldPauses } = require('larm-skills/lib/world_clock')
+const { watchParent, guardPipes, isBrokenPipe } = require('larm-world/util/orphan_guard')
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1'])
 const MAX_WS_PAYLOAD = 1024 * 1024 // beyond this ws closes the socket (1009); up to it the bridge answers too_large
 const TOKEN_ENV = 'LARM_BRIDGE_TOKEN'
 const MAX_CONNECTIONS = 16 // the agent plus some that have not said hello yet (each for --hello-timeout at most)
-const PARENT_POLL_MS = 500 // real ms: how often the bridge checks that the process that started it lives
 const EXIT_GRACE_MS = 200 // real ms between stopping the bot and exiting
 
 function usage (message) {
@@ -125,10 +125,12 @@ async function main () {
   const args = parseArgs(process.argv.slice(2))
   delete process.env[TOKEN_ENV] // read once: the renderer's worker and anything else started later never see it
   if (args.pauseWorld) enableWorldPauses() // the embedded world: the bot's computing costs no game time
-  let logOpen = true
+  // A broken stdout or stderr pipe means whoever read them is gone: exit, never write to them again (on the
+  // next turn of the event loop: stop is defined below, once the websocket it closes exists).
+  const pipes = guardPipes(err => setImmediate(() => stop(null, err?.code === 'EPIPE' ? 0 : 1)))
   const log = message => {
-    if (!logOpen) return
-    try { process.stderr.write(`[bridge] ${message}\n`) } catch { logOpen = false }
+    if (!pipes.isOpen()) return
+    try { process.stderr.write(`[bridge] ${message}\n`) } catch (err) { pipes.broken(err) }
   }
   const connection = new BotConnection({ host: args.host, port: args.port, username: args.username, log })
   const createRenderer = loadRendererFactory(log)
@@ -156,21 +158,15 @@ async function main () {
     for (const ws of wss.clients) ws.terminate()
     gameClock.real.setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref()
   }
-  // A broken stdout or stderr pipe means whoever read them is gone: exit, never write to them again.
-  const onPipeError = err => {
-    logOpen = false
-    stop(null, err?.code === 'EPIPE' ? 0 : 1)
-  }
-  process.stdout.on('error', onPipeError)
-  process.stderr.on('error', onPipeError)
   process.on('SIGTERM', () => stop())
   process.on('SIGINT', () => stop())
   process.on('uncaughtException', err => {
-    if (err?.code === 'EPIPE' && (process.stdout.destroyed || process.stderr.destroyed)) return onPipeError(err)
+    if (isBrokenPipe(err)) return pipes.broken(err)
     log(`uncaught: ${err?.stack || err}`)
   })
   process.on('unhandledRejection', err => log(`unhandled rejection: ${err?.stack || err}`))
-  watchParent(args, stop)
+  // Started in a session of its own (bridge_process.py), the bridge gets no signal when the agent dies.
+  if (args.exitWithParent) watchParent(parent => stop(`the process that started the bridge (pid ${parent}) is gone`))
 
   // A new bot (first spawn or after a reconnect) gets a fresh observer and renderer.
   connection.on('bot', bot => {
@@ -214,19 +210,6 @@ async function main () {
   }
   const { port } = wss.address()
   process.stdout.write(JSON.stringify({ event: 'ready', ws_host: args.wsHost, ws_port: port, token: args.token, username: args.username, speed: gameClock.speed() }) + '\n')
-}
-
-/**
- * Exit when the process that started the bridge dies. bridge_process.py starts it in a session of its own
- * (so that a Ctrl-C reaches only the agent), so no signal tells it: the parent's death shows as a new parent
- * pid (init or a subreaper). Real time: the check must not run K times faster with the game clock.
- */
-function watchParent (args, stop) {
-  const parent = process.ppid
-  if (!args.exitWithParent || parent <= 1) return // started by init (a service manager): nothing to watch
-  gameClock.real.setInterval(() => {
-    if (process.ppid !== parent) stop(`the process that started the bridge (pid ${parent}) is gone`)
-  }, PARENT_POLL_MS).unref()
 }
 
 /**
