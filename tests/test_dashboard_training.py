@@ -181,3 +181,16 @@ def test_curve_points_stay_finite_and_few() -> None:
     curves = hub.snapshot()["training"]["curves"]
     assert len(curves) <= 600 and curves[0]["update"] == 1 and curves[-1]["update"] == 1499
     assert curves[-1]["scalars"]["losses/explained_variance"] is None
+
+
+def test_a_page_gets_the_training_part_again_only_when_it_changed() -> None:
+    hub = LiveHub()
+    hub.training_started({"task": TASK})
+    first = hub.snapshot()
+    assert first["training"]["run"] == {"task": TASK}
+    hub.skill_started("explore", None, 1)   # news of the world, none of the training
+    again = hub.snapshot(training_version=first["training_version"])
+    assert again["training"] is None and again["version"] > first["version"]
+    hub.update_done({"update": 1, "decisions": 8, "scalars": {}})
+    changed = hub.snapshot(training_version=first["training_version"])
+    assert changed["training"]["curves"] == [{"update": 1, "decisions": 8, "scalars": {}}]

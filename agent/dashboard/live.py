@@ -123,6 +123,7 @@ class LiveHub:
         self.seen: list[list[Any]] = []          # [x, y, z, block] the scans found (the map's terrain)
         self._seen_keys: set[tuple[int, int, int]] = set()
         self.training: dict[str, Any] = {}
+        self.training_version = 0   # pages get the training part again only when it changed (its curves are long)
         self.worlds: dict[int, dict[str, Any]] = {}
         self._t0 = time.monotonic()
         self._tick0 = 0
@@ -153,18 +154,21 @@ class LiveHub:
         with self._lock:
             return len(self._wakers)
 
-    def snapshot(self, path_from: int = 0, path_epoch: int | None = None, seen_from: int = 0) -> dict[str, Any]:
+    def snapshot(self, path_from: int = 0, path_epoch: int | None = None, seen_from: int = 0,
+                 training_version: int | None = None) -> dict[str, Any]:
         """Everything but the frame, with the path points from index `path_from` on and the seen blocks from
-        `seen_from` on (both from 0 when the page's `path_epoch` is not the current one)."""
+        `seen_from` on (both from 0 when the page's `path_epoch` is not the current one), and the training
+        part unless the page has its `training_version` already (then None: unchanged)."""
         with self._lock:
             if path_epoch != self.path_epoch:
                 path_from = seen_from = 0
+            training = None if training_version == self.training_version else _copy_training(self.training)
             return {"path_epoch": self.path_epoch, "version": self.version, "episode": dict(self.episode), "state": dict(self.state),
                     "current": None if self.current is None else dict(self.current),
                     "recent": list(self.recent), "milestones": dict(self.milestones), "tiers": dict(self.tiers),
                     "path_from": path_from, "path": self.path[path_from:], "path_len": len(self.path),
                     "seen_from": seen_from, "seen": self.seen[seen_from:], "seen_len": len(self.seen),
-                    "training": _copy_training(self.training),
+                    "training": training, "training_version": self.training_version,
                     "worlds": [dict(tile) for _, tile in sorted(self.worlds.items())],   # their lists are replaced, never changed
                     "frame_seq": self.frame_seq, "notes": list(self.notes), "viewers": len(self._wakers)}
 
@@ -173,6 +177,10 @@ class LiveHub:
             return self.frame_seq, self.frame_jpeg
 
     # ------------------------------------------------------------------ the agent's side
+
+    def _training_changed(self) -> None:
+        self.training_version += 1
+        self._changed()
 
     def _changed(self, data: bool = True) -> None:
         """Called with the lock held: bump the version (not for a frame alone) and wake every page (never
@@ -267,7 +275,7 @@ class LiveHub:
         with self._lock:
             self.training = {"run": dict(run), "decisions": [], "mix": {}, "curves": [], "env_steps": 0,
                              "updates": 0, "judged": 0}
-            self._changed()
+            self._training_changed()
 
     def decision(self, row: Mapping[str, Any]) -> None:
         """A decision finetuning played (step, token, ok, env_reward; world and seed with workers); its
@@ -277,7 +285,7 @@ class LiveHub:
                 return
             self.training["decisions"] = (self.training["decisions"] + [dict(row)])[-MAX_DECISIONS:]
             self.training["env_steps"] = max(self.training["env_steps"], int(row.get("step") or 0))
-            self._changed()
+            self._training_changed()
 
     def judged(self, step: int, verdict: str | None, referee_reward: float, reward: float, reason: str = "") -> None:
         """The referee's judgement of decision `step` (its class, or None for no judgement), the referee's
@@ -292,7 +300,7 @@ class LiveHub:
             for row in self.training["decisions"]:
                 if row.get("step") == step:
                     row.update({"class": label, "referee_reward": referee_reward, "reward": reward, "reason": reason})
-            self._changed()
+            self._training_changed()
 
     def update_done(self, point: Mapping[str, Any]) -> None:
         """One PPO update's numbers (the ones finetune logs to TensorBoard): a point on each curve."""
@@ -301,7 +309,7 @@ class LiveHub:
                 return
             self.training["curves"] = thin(self.training["curves"] + [finite(point)], MAX_CURVE)
             self.training["updates"] = int(point.get("update") or self.training["updates"] + 1)
-            self._changed()
+            self._training_changed()
 
     # ------------------------------------------------------------------ many worlds (agent/rollout.py's events)
 

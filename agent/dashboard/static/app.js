@@ -285,8 +285,9 @@ function showTraining(t) {
   const run = t.run;
   const [ra, rb, rc, rd] = run.rewards || [];
   $("training-run").textContent = `${run.task} · referee ${run.referee}${run.latent ? " · latent policy" : ""} · ${run.workers} worker(s) · from ${run.init}`;
-  $("training-line").textContent = `${t.env_steps} / ${run.steps} decisions · ${t.updates} PPO update${t.updates === 1 ? "" : "s"} (every ${run.rollout} decisions` +
-    `${run.workers > 1 ? " or round of episodes" : ""}) · ${t.judged} judged · reward = (env + ${run.referee_weight} × referee) × ` +
+  $("training-line").textContent = `${t.env_steps} / ${run.steps} decisions · ${t.updates} PPO update${t.updates === 1 ? "" : "s"} ` +
+    (run.workers > 1 ? `(one per round of ${run.workers} episodes)` : `(every ${run.rollout} decisions)`) +
+    ` · ${t.judged} judged · reward = (env + ${run.referee_weight} × referee) × ` +
     `${run.reward_scale}, referee a ${ra} b ${rb} c ${rc} d ${rd}`;
   const mix = t.mix || {};
   const total = Object.values(mix).reduce((a, b) => a + b, 0);
@@ -378,7 +379,7 @@ function onLive(snapshot) {
   // Episodes on Ray workers: no world in this process, so the tiles stand in for the episode's panels.
   $("episode-view").hidden = !(snapshot.episode || {}).task && worlds.length > 0;
   showWorlds(worlds);
-  showTraining(snapshot.training);
+  if (snapshot.training !== null) showTraining(snapshot.training);   // null: unchanged since the last one
   show({ ...snapshot, path: live.path, seen: live.seen });
 }
 
