@@ -194,3 +194,22 @@ def test_a_page_gets_the_training_part_again_only_when_it_changed() -> None:
     hub.update_done({"update": 1, "decisions": 8, "scalars": {}})
     changed = hub.snapshot(training_version=first["training_version"])
     assert changed["training"]["curves"] == [{"update": 1, "decisions": 8, "scalars": {}}]
+
+
+def test_play_hands_its_page_to_the_finetuning_it_switches_into(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                                init: Path) -> None:
+    import run_agent
+
+    use_scripted_worlds(monkeypatch, lambda seed: ScriptedWorld(seed))
+    fed: list[Any] = []
+    feed = run_agent._training_feed
+    monkeypatch.setattr(run_agent, "_training_feed", lambda dashboard: fed.append(feed(dashboard)) or fed[-1])
+    assert run_agent.main(["play", "--policy", "larm", "--checkpoint", str(init), "--task", TASK, "--seed", "77",
+                           "--max-steps", "6", "--record", str(tmp_path / "sessions"), "--dashboard-port", "0",
+                           "--finetune-dir", str(tmp_path / "run"), "--finetune-after", "2",
+                           "--finetune-steps", "4"]) == 0
+    (watcher,) = fed
+    snap = watcher.hub.snapshot()
+    assert snap["episode"]["seed"] == 77                      # the page followed play's world, then finetuning in it
+    assert snap["training"]["env_steps"] == 4 and snap["training"]["judged"] == 4
+    assert [r["seed"] for r in snap["training"]["decisions"]] == [77] * 4

@@ -21,7 +21,7 @@ MIN_STEP_BLOCKS = 0.5   # a new path point only once the bot has moved this far 
 MAX_SEEN = 6_000        # block positions the map keeps (the nearest of each kind, as the scans found them)
 MAX_DECISIONS = 40      # finetuning's decisions a page lists (with their rewards and judgements)
 MAX_CURVE = 600         # PPO updates a page plots (older ones thinned, first and last kept)
-MAX_TILE_PATH = 2_000   # path points kept per world tile
+MAX_TILE_PATH = 400     # path points kept per world tile (sent whole with every snapshot: the tiles' maps are small)
 
 Wake = Callable[[], None]
 
@@ -273,13 +273,15 @@ class LiveHub:
     def training_started(self, run: Mapping[str, Any]) -> None:
         """A finetuning run begins: what it trains, with which referee and rewards (the page's heading)."""
         with self._lock:
-            self.training = {"run": dict(run), "decisions": [], "mix": {}, "curves": [], "env_steps": 0,
-                             "updates": 0, "judged": 0}
+            # a resumed run starts from its saved counts
+            self.training = {"run": dict(run), "decisions": [], "mix": {}, "curves": [],
+                             "env_steps": int(run.get("env_steps") or 0), "updates": int(run.get("updates") or 0),
+                             "judged": 0}
             self._training_changed()
 
     def decision(self, row: Mapping[str, Any]) -> None:
-        """A decision finetuning played (step, token, ok, env_reward; world and seed with workers); its
-        judgement follows in judged()."""
+        """A decision finetuning played (step, token, ok, env_reward, the seed of its world); its judgement
+        follows in judged()."""
         with self._lock:
             if not self.training:
                 return

@@ -31,7 +31,7 @@ class TrainingWatcher:
         """The run: task, referee, decisions, workers, the reward's settings."""
 
     def decision(self, row: Mapping[str, Any]) -> None:
-        """A decision played: step (the run's count), token, ok, env_reward; world and seed with workers."""
+        """A decision played: step (the run's count), token, ok, env_reward and the seed of its world."""
 
     def judged(self, step: int, verdict: str | None, referee_reward: float, reward: float, reason: str = "") -> None:
         """The referee's class (a, b, c, d; None: no judgement) for decision `step`, its reward, and the reward

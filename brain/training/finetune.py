@@ -246,8 +246,8 @@ class Judging:
 
     def played(self, question: Question, step: int, env_reward: float, ok: bool,
                where: dict[str, Any] | None = None) -> Future[Judgement]:
-        """Decision `step` of the run (its question, the environment's reward; where: world and seed when a
-        worker played it) to be judged; the future's result is its Judgement."""
+        """Decision `step` of the run (its question, the environment's reward; where: the seed of the world that
+        played it) to be judged; the future's result is its Judgement."""
         self.watcher.decision({"step": step, "token": question.token, "ok": ok, "env_reward": round(env_reward, 4),
                                **(where or {})})
         future = self.referee.submit(question)
@@ -304,6 +304,7 @@ def run(options: FinetuneOptions, progress: Progress, env_factory: Any = None,
 
     def make_world(index: int) -> Any:
         return watcher.env(env_factory(index) if env_factory is not None else _make_env(options))
+
     from torch.utils.tensorboard import SummaryWriter
 
     writer = SummaryWriter(str(out / "tb"))
