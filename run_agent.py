@@ -565,7 +565,7 @@ def _switch(args: argparse.Namespace, parser: argparse.ArgumentParser, policy_me
     def switch(decisions: int) -> bool:
         return asked.is_set() or bool(args.finetune_after and decisions >= args.finetune_after)
 
-    def then(env: Any, obs: dict[str, Any], info: dict[str, Any]) -> int:
+    def then(env: Any, obs: dict[str, Any], info: dict[str, Any], dashboard: Any = None) -> int:
         from brain.model.checkpoint import CheckpointError
         from brain.training.finetune import FinetuneOptions, run
 
@@ -581,7 +581,7 @@ def _switch(args: argparse.Namespace, parser: argparse.ArgumentParser, policy_me
                                   latent=policy_meta.get("head") == "cola")
         try:
             report = run(options, lambda m: print(f"[finetune] {m}", file=sys.stderr, flush=True),
-                         start=(env, obs, info))
+                         start=(env, obs, info), watcher=_training_feed(dashboard))
         except (CheckpointError, ValueError) as err:
             print(f"run_agent.py play: finetuning: error: {str(err).splitlines()[0]}", file=sys.stderr)
             return 2
@@ -590,6 +590,15 @@ def _switch(args: argparse.Namespace, parser: argparse.ArgumentParser, policy_me
         return 0
 
     return switch, then
+
+
+def _training_feed(dashboard: Any) -> Any:
+    """What finetuning tells the dashboard's page (agent/dashboard/training.py); None without a page."""
+    if dashboard is None or dashboard.hub is None:
+        return None
+    from agent.dashboard.training import TrainingFeed
+
+    return TrainingFeed(dashboard.hub)
 
 
 def _finetune_parser(sub: argparse._SubParsersAction) -> None:
@@ -620,6 +629,7 @@ def _finetune_parser(sub: argparse._SubParsersAction) -> None:
     ft.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
                     help="a finetune or PPO setting (repeatable; brain/training/finetune.py, brain/training/ppo.py)")
     ft.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_dashboard_options(ft)
 
 
 def _finetune(args: argparse.Namespace) -> int:
@@ -659,10 +669,14 @@ def _finetune(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(f"[finetune] {message}", file=sys.stderr, flush=True)
 
+    dashboard = live_dashboard(args, Path(args.checkpoint_dir) / "sessions")   # the run's episodes, replayable
     try:
-        report = run(options, progress)
+        report = run(options, progress, watcher=_training_feed(dashboard))
     except (CheckpointError, BackboneError, ValueError) as err:
         return fail(str(err).splitlines()[0])
+    finally:
+        if dashboard is not None:
+            dashboard.stop()
     print(json.dumps(report, default=str) if args.json else
           f"{report['env_steps']} decisions, {report['updates']} updates, {len(report['episodes'])} episodes "
           f"finished; checkpoint {report['checkpoint']}")
@@ -829,7 +843,7 @@ def _run(argv: Sequence[str] | None) -> int:
                     dashboard.stop()
         from agent.play import evaluate
 
-        dashboard = live_dashboard(args, args.record, live=args.workers == 1 and args.ray_address is None)
+        dashboard = live_dashboard(args, args.record)
         try:
             return evaluate(args.task, policies, policy_meta, args.seeds, args.seed_start, args.record,
                             args.max_steps, args.json, args.quiet, record_labels=args.record_labels,

@@ -32,12 +32,12 @@ def _progress(quiet: bool) -> Callable[[str], None]:
 def play(task: str, policy: Policy, policy_meta: Mapping[str, Any], seed: int | None, server: str | None,
          record: str | None, max_steps: int, assists: list[str], as_json: bool, record_labels: bool = False,
          env_options: Mapping[str, Any] | None = None, switch: Callable[[int], bool] | None = None,
-         then: Callable[[Any, dict[str, Any], dict[str, Any]], int] | None = None,
+         then: Callable[..., int] | None = None,
          dashboard: Dashboard | None = None) -> int:
     """One episode of `policy` (policy_meta: who decides, for the session's metadata); exit 0 on success.
     env_options: more MinecraftEnv options (speed, stuck_after). switch(decisions so far) True hands the
-    running world to then(env, obs, info), whose exit code play returns (the switch into finetuning).
-    dashboard: the live page follows the episode (agent/dashboard/)."""
+    running world to then(env, obs, info, dashboard), whose exit code play returns (the switch into
+    finetuning). dashboard: the live page follows the episode (agent/dashboard/), and what comes after it."""
     env = make_env(task=task, server=server, assists=assists, max_steps=max_steps,
                    record_dir=record or DEFAULT_RECORD_DIR, policy=policy_meta, record_labels=record_labels,
                    **dict(env_options or {}))
@@ -53,7 +53,7 @@ def play(task: str, policy: Policy, policy_meta: Mapping[str, Any], seed: int | 
         report = run_episode(env, policy, seed, progress=say, switch=switch, handover=handover)
         if report.end_kind == "switched" and then is not None:
             _print_episode(report, as_json)
-            return then(env, handover["obs"], handover["info"])
+            return then(env, handover["obs"], handover["info"], dashboard)
     finally:
         env.close()
     _print_episode(report, as_json)
@@ -67,7 +67,8 @@ def evaluate(task: str, policies: Callable[[int], Policy], policy_meta: Mapping[
     """The evaluation protocol: one episode per seed, each with a policy from policies(seed); env_options:
     more MinecraftEnv options (speed, stuck_after). workers > 1 or a ray_address: the episodes run on that many
     worlds at once (agent/rollout.py; policies must then be picklable: it is called in the workers).
-    dashboard: the live page follows each episode (in process only: frames never leave Ray's workers)."""
+    dashboard: the live page follows each episode (with workers, one tile per world: frames stay in Ray's
+    workers, each skill's state and result come back)."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     say = _progress(quiet)
@@ -95,10 +96,12 @@ def run_episodes(seeds: list[int], policies: Callable[[int], Policy], env_option
                  ray_address: str | None = None, say: Callable[[str], None] = lambda m: None,
                  dashboard: Dashboard | None = None) -> list[EpisodeReport]:
     """One episode per seed (make_env(**env_options)), in this process (workers 1, no ray_address; the
-    dashboard's live page follows them) or on Ray workers; the reports in seed order."""
+    dashboard's live page follows them) or on Ray workers (the page shows a tile per world); the reports in
+    seed order."""
     if workers == 1 and ray_address is None:
         return _episodes_in_process(seeds, policies, env_options, say, dashboard)
-    return _episodes_on_workers(seeds, policies, env_options, workers, ray_address, say)
+    watch = dashboard.hub.world_event if dashboard is not None and dashboard.hub is not None else None
+    return _episodes_on_workers(seeds, policies, env_options, workers, ray_address, say, watch)
 
 
 def _episodes_in_process(seeds: list[int], policies: Callable[[int], Policy], env_options: Mapping[str, Any],
@@ -121,9 +124,10 @@ def _episodes_in_process(seeds: list[int], policies: Callable[[int], Policy], en
 
 
 def _episodes_on_workers(seeds: list[int], policies: Callable[[int], Policy], env_options: Mapping[str, Any],
-                         workers: int, ray_address: str | None, say: Callable[[str], None]) -> list[EpisodeReport]:
+                         workers: int, ray_address: str | None, say: Callable[[str], None],
+                         watch: Callable[[int, str, dict[str, Any]], None] | None = None) -> list[EpisodeReport]:
     """Up to `workers` worlds at once on Ray (this machine's capacity caps a local run, with a warning; a
-    cluster's caps a joined one); the reports in seed order."""
+    cluster's caps a joined one); the reports in seed order. watch: each world's moves (RolloutPool.run)."""
     from agent.rollout import RolloutPool, fit_workers
 
     if ray_address is None:
@@ -133,7 +137,7 @@ def _episodes_on_workers(seeds: list[int], policies: Callable[[int], Policy], en
     with RolloutPool(min(workers, len(seeds)), env_options, ray_address=ray_address,
                      warn=lambda m: print(f"warning: {m}", file=sys.stderr, flush=True)) as pool:
         reports: list[EpisodeReport] = []
-        for report in pool.run(seeds, policies, progress=say):
+        for report in pool.run(seeds, policies, progress=say, watch=watch):
             reports.append(report)
             _say_done(report, say)
     order = {seed: i for i, seed in enumerate(seeds)}

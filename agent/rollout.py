@@ -15,6 +15,8 @@
   a model is loaded there, never shipped), plays it there and returns only the EpisodeReport: frames and
   observations stay in the worker and its session folder, so the object store holds next to nothing.
 - Progress lines stream back as the episode runs (a Ray generator), prefixed "[wI]" with the worker's index.
+  With a `watch` callback (the dashboard's one tile per world), each reset, skill started and skill done streams
+  back too, as a small summary of the state and the result (never a frame: those stay in the worker).
 - A worker whose world is lost (the server or the bridge died, the world did not start, the episode raised) or
   whose process died is replaced by a fresh actor, its episode reported with end "lost: <why>" and success
   False; the run goes on with the other seeds. An episode with no progress for `stall_s` counts as lost too.
@@ -42,6 +44,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import gymnasium as gym
 
+from agent.dashboard.feed import action_token
+from agent.dashboard.live import state_summary, step_summary
 from agent.evaluation import EpisodeReport, run_episode
 from agent.interrupt import sigterm_as_ctrl_c
 from agent.policies import Policy, make_policy
@@ -126,17 +130,32 @@ def world_pids(env: gym.Env[Any, Any]) -> dict[str, int]:
 
 
 class _AnnounceWorld(gym.Wrapper[Any, Any, Any, Any]):
-    """After each reset, tells `announce` the new world's process ids (the pool ends them if the worker dies)."""
+    """After each reset, tells `announce` the new world's process ids (the pool ends them if the worker dies);
+    and, when `post` is set (someone watches the worlds), tells it ("reset" | "skill" | "step", summary)."""
 
     def __init__(self, env: gym.Env[Any, Any]) -> None:
         super().__init__(env)
         self.announce: Callable[[dict[str, int]], None] = lambda pids: None
+        self.post: Callable[[str, dict[str, Any]], None] | None = None
 
     def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
         try:
-            return self.env.reset(**kwargs)
+            obs, info = self.env.reset(**kwargs)
         finally:
             self.announce(world_pids(self.env))
+        if self.post is not None:
+            self.post("reset", {"seed": info.get("seed"), "task": info.get("task"),
+                                "state": state_summary(info.get("state") or {})})
+        return obs, info
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        if self.post is not None:
+            token, args = action_token(action, self.env.unwrapped.vocab)
+            self.post("skill", {"token": token, "args": args, "step": self.env.unwrapped.steps + 1})
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        if self.post is not None:
+            self.post("step", step_summary(info, float(reward), terminated, truncated))
+        return obs, reward, terminated, truncated, info
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,9 +181,11 @@ class WorldWorker:
     def pid(self) -> int:
         return os.getpid()
 
-    def run(self, seed: int, policies: PolicyFactory) -> Iterator[tuple[str, Any]]:
+    def run(self, seed: int, policies: PolicyFactory, watched: bool = False) -> Iterator[tuple[str, Any]]:
+        """watched: stream ("tile", (kind, summary)) events too (agent/dashboard's tiles)."""
         events: queue.Queue[tuple[str, Any] | None] = queue.Queue()
         self.env.announce = lambda pids: events.put(("world", pids))
+        self.env.post = (lambda kind, summary: events.put(("tile", (kind, summary)))) if watched else None
 
         def episode() -> None:
             name = "?"
@@ -261,10 +282,12 @@ class RolloutPool:
     # -- running
 
     def run(self, seeds: Iterable[int], policies: PolicyFactory | None = None,
-            progress: Callable[[str], None] | None = None, policy_name: str | None = None) -> Iterator[EpisodeReport]:
+            progress: Callable[[str], None] | None = None, policy_name: str | None = None,
+            watch: Callable[[int, str, dict[str, Any]], None] | None = None) -> Iterator[EpisodeReport]:
         """Play one episode per seed, spread over the workers; yield each report as it finishes. policies and
         progress default to the pool's; policy_name names the policy in the report of an episode lost before
-        its policy was built."""
+        its policy was built; watch(worker index, "reset" | "skill" | "step", summary) hears each world's
+        moves as they happen (the dashboard's tiles)."""
         ray = self._ray
         policies = policies or self.policies
         if policies is None:
@@ -278,12 +301,13 @@ class RolloutPool:
         while pending or running:
             while pending and idle:
                 slot, seed = idle.pop(0), pending.popleft()
-                running[slot.actor.run.remote(seed, policies_ref)] = _Job(slot, seed, name, time.monotonic())
+                running[slot.actor.run.remote(seed, policies_ref, watch is not None)] = _Job(slot, seed, name,
+                                                                                          time.monotonic())
                 progress(f"[w{slot.index}] seed {seed}: episode started")
             ready, _ = ray.wait(list(running), num_returns=1, timeout=1.0)
             for stream in ready:
                 job = running[stream]
-                report = self._next_event(stream, job, progress)
+                report = self._next_event(stream, job, progress, watch)
                 if report is None:
                     continue
                 del running[stream]
@@ -300,7 +324,8 @@ class RolloutPool:
                     idle.append(job.slot)
                     yield lost_report(job.seed, job.policy, self._task(), f"no progress for {self.stall_s:.0f} s")
 
-    def _next_event(self, stream: Any, job: _Job, progress: Callable[[str], None]) -> EpisodeReport | None:
+    def _next_event(self, stream: Any, job: _Job, progress: Callable[[str], None],
+                    watch: Callable[[int, str, dict[str, Any]], None] | None = None) -> EpisodeReport | None:
         """Handle the worker's next event; the report when the episode is over (lost when the worker died)."""
         try:
             kind, payload = self._ray.get(next(stream))
@@ -315,6 +340,8 @@ class RolloutPool:
             job.slot.pids = dict(payload)
             pids = ", ".join(f"{part} pid {pid}" for part, pid in payload.items()) or "none running"
             progress(f"[w{job.slot.index}] seed {job.seed}: world: {pids}")
+        elif kind == "tile" and watch is not None:
+            watch(job.slot.index, *payload)
         elif kind == "report":
             return payload
         return None

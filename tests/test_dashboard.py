@@ -343,17 +343,3 @@ def test_a_taken_port_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFi
         assert f"cannot serve the dashboard at 127.0.0.1:{first.port}" in capsys.readouterr().err
     finally:
         first.stop()
-
-
-def test_eval_on_several_workers_serves_the_sessions_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = argparse.Namespace(no_dashboard=False, dashboard_host="127.0.0.1", dashboard_port=0)
-    dashboard = live_dashboard(args, str(tmp_path), live=False)
-    assert dashboard is not None and dashboard.hub is None
-    try:
-        assert "(sessions only: the live page follows one world in this process" in capsys.readouterr().err
-        assert get_json(dashboard.url + "api/config")["live"] is False
-        status, body, _ = get(dashboard.url + "api/live")
-        assert status == 404 and b"no live episode" in body
-        assert get_json(dashboard.url + "api/sessions")["sessions"] == []
-    finally:
-        dashboard.stop()

@@ -1,5 +1,6 @@
-"""The dashboard's command-line options and the two ways run_agent.py starts it: beside `play` (the live
-page, with replay of the sessions in the record folder) and `replay SESSION --serve` (replay alone)."""
+"""The dashboard's command-line options and the two ways run_agent.py starts it: beside `play`, `eval` and
+`finetune` (the live page, with replay of the sessions in the record folder) and `replay SESSION --serve`
+(replay alone)."""
 from __future__ import annotations
 
 import argparse
@@ -26,23 +27,21 @@ def add_options(parser: argparse.ArgumentParser, switch: bool = True) -> None:
         parser.add_argument("--no-dashboard", action="store_true", help="serve no dashboard page")
 
 
-def live_dashboard(args: argparse.Namespace, record: str | None, live: bool = True) -> Dashboard | None:
-    """The dashboard of a command that plays (the live page unless `live` is False, and replay of the sessions
-    in its record folder), its address printed; None with --no-dashboard."""
+def live_dashboard(args: argparse.Namespace, record: str | Path | None) -> Dashboard | None:
+    """The dashboard of a command that plays (the live page, and replay of the sessions in its record
+    folder), its address printed; None with --no-dashboard."""
     if getattr(args, "no_dashboard", False):
         return None
     from agent.dashboard.server import start_dashboard
     from agent.play import DEFAULT_RECORD_DIR
 
     try:
-        dashboard = start_dashboard(Path(record or DEFAULT_RECORD_DIR), args.dashboard_host, args.dashboard_port,
-                                    live=live)
+        dashboard = start_dashboard(Path(record or DEFAULT_RECORD_DIR), args.dashboard_host, args.dashboard_port)
     except OSError as err:
         print(f"run_agent.py: cannot serve the dashboard at {args.dashboard_host}:{args.dashboard_port}: {err} "
               "(choose another --dashboard-port, or --no-dashboard)", file=sys.stderr)
         raise SystemExit(2) from None
-    print(f"dashboard: {dashboard.url}" + ("" if live else "  (sessions only: the live page follows one world "
-                                           "in this process, --workers 1)"), file=sys.stderr, flush=True)
+    print(f"dashboard: {dashboard.url}", file=sys.stderr, flush=True)
     return dashboard
 
 

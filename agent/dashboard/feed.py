@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 import gymnasium as gym
 import numpy as np
 
-from agent.dashboard.live import LiveHub
+from agent.dashboard.live import LiveHub, ended_text
 from agent.env import MinecraftEnv
 
 DEFAULT_FPS = 12.0          # a little above the 10 the page must show: the bridge skips a beat while a render runs
@@ -129,8 +129,8 @@ class DashboardFeed(gym.Wrapper[dict[str, Any], Any, dict[str, Any], Any]):
         token, args = action_token(action, self.minecraft.vocab)
         self.hub.skill_started(token, args, self.minecraft.steps + 1)
         obs, reward, terminated, truncated, info = self.env.step(action)
-        ended = "task done" if terminated else (f"truncated: {info.get('truncated_reason')}" if truncated else None)
-        self.hub.step_done(str(info.get("token", token)), info.get("args", args), info, ended, float(reward))
+        self.hub.step_done(str(info.get("token", token)), info.get("args", args), info,
+                           ended_text(info, terminated, truncated), float(reward))
         return obs, reward, terminated, truncated, info
 
     def close(self) -> None:

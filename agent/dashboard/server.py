@@ -206,14 +206,15 @@ async def stream_live(ws: WebSocket, hub: LiveHub) -> None:
         wake.set()
 
     watcher = asyncio.create_task(watch_close())
-    sent_version, sent_frame, path_len, epoch, sent_at = -1, 0, 0, None, 0.0
+    sent_version, sent_frame, path_len, seen_len, epoch, training, sent_at = -1, 0, 0, 0, None, None, 0.0
     try:
         while not gone.is_set():
             due = sent_at + SNAPSHOT_INTERVAL_S - loop.time()
             if hub.version != sent_version and due <= 0:
-                snap = hub.snapshot(path_len, epoch)
+                snap = hub.snapshot(path_len, epoch, seen_len, training)
                 await ws.send_text(json.dumps({"type": "live", **snap}, default=str))
-                sent_version, path_len, epoch = snap["version"], snap["path_len"], snap["path_epoch"]
+                sent_version, path_len, seen_len, epoch, training = (
+                    snap["version"], snap["path_len"], snap["seen_len"], snap["path_epoch"], snap["training_version"])
                 sent_at = loop.time()
             seq, jpeg = hub.latest_frame()
             if jpeg is not None and seq != sent_frame:

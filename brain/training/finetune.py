@@ -17,7 +17,8 @@ first --set value_warmup updates train the critic alone (the DAgger checkpoint's
 D/latest is a LARM checkpoint that play and eval take; it also holds what --resume needs (the optimiser,
 the counters, the random state), written in the same atomic save. A resumed run starts its next episode
 in the next fresh world. Curves go to TensorBoard in D/tb: returns, tiers reached, the referee's class mix,
-losses, KL, entropy, explained variance, decisions per second.
+losses, KL, entropy, explained variance, decisions per second. The same numbers, each decision's rewards and
+the referee's judgements go to a watcher (agent/dashboard/training.py: the dashboard's page, when one is served).
 """
 from __future__ import annotations
 
@@ -32,12 +33,13 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
 from torch import nn
 
+from agent.dashboard.training import TrainingWatcher
 from agent.env import DEFAULT_STUCK_AFTER, FAST_SPEED
 from agent.seeds import check_training_seeds
 from agent.tasks import TIERS, get_task
@@ -228,13 +230,48 @@ def _question(task: str, before: dict[str, Any], token: str, args: dict[str, Any
                     tuple(info.get("events") or ()), episode=f"seed{episode.seed}")
 
 
+def _reward(env: Any, referee: Any, settings: FinetuneSettings) -> Any:
+    """What PPO learns from (numbers or tensors): the environment's reward and the referee's, scaled."""
+    return (env + settings.referee_weight * referee) * settings.reward_scale
+
+
+@dataclass
+class Judging:
+    """Every played decision goes through here: to the referee (in the background) and to the watcher, which
+    hears the decision at once and its judgement, with the reward PPO will learn from, as soon as it comes."""
+    referee: BackgroundReferee
+    rewards: RefereeRewards
+    settings: FinetuneSettings
+    watcher: TrainingWatcher
+
+    def played(self, question: Question, step: int, env_reward: float, ok: bool,
+               where: dict[str, Any] | None = None) -> Future[Judgement]:
+        """Decision `step` of the run (its question, the environment's reward; where: the seed of the world that
+        played it) to be judged; the future's result is its Judgement."""
+        self.watcher.decision({"step": step, "token": question.token, "ok": ok, "env_reward": round(env_reward, 4),
+                               **(where or {})})
+        future = self.referee.submit(question)
+        future.add_done_callback(lambda done: self._tell(done, step, env_reward))
+        return future
+
+    def _tell(self, done: Future[Judgement], step: int, env_reward: float) -> None:
+        if done.cancelled():   # the run is closing
+            return
+        judgement = done.result()
+        referee_reward = self.rewards.of(judgement.verdict)
+        self.watcher.judged(step, judgement.verdict.value if judgement.verdict else None, referee_reward,
+                            round(_reward(env_reward, referee_reward, self.settings), 4), judgement.reason)
+
+
 # ------------------------------------------------------------------------------------------- the run
 
 def run(options: FinetuneOptions, progress: Progress, env_factory: Any = None,
-        start: tuple[Any, dict[str, Any], dict[str, Any]] | None = None) -> dict[str, Any]:
+        start: tuple[Any, dict[str, Any], dict[str, Any]] | None = None,
+        watcher: TrainingWatcher | None = None) -> dict[str, Any]:
     """The finetuning run. start (env, obs, info): carry on in a world that is already playing (play's
     switch): its episode goes on under finetuning, the env stays its owner's; later episodes reset it to
-    fresh training worlds. env_factory(episode index) -> env replaces the live world (tests only)."""
+    fresh training worlds. env_factory(episode index) -> env replaces the live world (tests only).
+    watcher: told of the run, its worlds, decisions, judgements and updates (the dashboard's TrainingFeed)."""
     settings, ppo, task = options.settings, options.ppo, get_task(options.task)
     out = Path(options.checkpoint_dir)
     latest = out / "latest"
@@ -257,6 +294,17 @@ def run(options: FinetuneOptions, progress: Progress, env_factory: Any = None,
         g.set_state(saved["generator"])
     rewards = RefereeRewards(*settings.rewards)
     referee = BackgroundReferee(options.referee)
+    watcher = watcher or TrainingWatcher()
+    judging = Judging(referee, rewards, settings, watcher)
+    watcher.started({"task": options.task, "referee": options.referee.name, "steps": options.steps,
+                     "workers": options.workers, "latent": options.latent, "init": str(options.init),
+                     "checkpoint_dir": str(out), "rollout": settings.rollout, "rewards": list(settings.rewards),
+                     "referee_weight": settings.referee_weight, "reward_scale": settings.reward_scale,
+                     "env_steps": counters.env_steps, "updates": counters.updates})
+
+    def make_world(index: int) -> Any:
+        return watcher.env(env_factory(index) if env_factory is not None else _make_env(options))
+
     from torch.utils.tensorboard import SummaryWriter
 
     writer = SummaryWriter(str(out / "tb"))
@@ -266,32 +314,31 @@ def run(options: FinetuneOptions, progress: Progress, env_factory: Any = None,
     clock = started
     try:
         if options.workers > 1:
-            rounds = _rounds_on_workers(actor, larm, cola, options, counters, referee, out, progress)
+            rounds = _rounds_on_workers(actor, larm, cola, options, counters, judging, out, progress)
         else:
             if start is not None:
                 env, obs, info = start
                 episode = Episode(int(info.get("seed") or 0), steps=int(info.get("step") or 0))
                 progress(f"finetuning from here on, in the world that is playing (seed {episode.seed})")
             else:
-                env, obs, info, episode = _new_episode(options, counters, env_factory, progress)
+                env, obs, info, episode = _new_episode(options, counters, make_world, progress)
         while counters.env_steps < options.steps:
             if options.workers > 1:
                 batch = next(rounds)
             else:
-                batch, obs, info, env, episode = _collect(actor, larm, env, obs, info, episode, referee, options,
-                                                          counters, g, env_factory, progress)
+                batch, obs, info, env, episode = _collect(actor, larm, env, obs, info, episode, judging, options,
+                                                          counters, g, make_world, progress)
             judgements = [f.result() for f in batch.pop("futures")]
             referee_r = torch.tensor([rewards.of(j.verdict) for j in judgements])
             env_r = torch.tensor(batch.pop("env_rewards"))
-            rollout = Rollout(rewards=(env_r + settings.referee_weight * referee_r) * settings.reward_scale,
-                              **batch)
+            rollout = Rollout(rewards=_reward(env_r, referee_r, settings), **batch)
             actor.train()
             stats = ppo_update(actor, params, optimizer, rollout, ppo, generator=g,
                                train_policy=counters.updates >= settings.value_warmup)
             actor.eval()
             counters.updates += 1
-            _log(writer, counters, stats, rollout, judgements, time.monotonic() - started,
-                 counters.env_steps - steps_at_start, progress)
+            watcher.update(_log(writer, counters, stats, rollout, judgements, time.monotonic() - started,
+                                counters.env_steps - steps_at_start, progress))
             if counters.updates % settings.save_every == 0 or counters.env_steps >= options.steps:
                 counters.wall_s, clock = counters.wall_s + time.monotonic() - clock, time.monotonic()
                 _save(latest, larm, cola, optimizer, g, counters, options)
@@ -364,31 +411,34 @@ def _start(options: FinetuneOptions, latest: Path, device: str, progress: Progre
     return larm, cola, counters, parts["finetune"]
 
 
-def _new_episode(options: FinetuneOptions, counters: Counters, env_factory: Any, progress: Progress,
-                 env: Any = None) -> tuple[Any, dict[str, Any], dict[str, Any], Episode]:
-    """The next episode, in the next fresh training world."""
+def _make_env(options: FinetuneOptions) -> Any:
+    """A world for finetuning's episodes, recorded in its run folder."""
+    from agent.registration import make_env
+
     settings = options.settings
-    seed = settings.world_seed + counters.episodes
+    return make_env(task=options.task, max_steps=settings.episode_steps,
+                    record_dir=Path(options.checkpoint_dir) / "sessions", speed=settings.speed,
+                    stuck_after=settings.stuck_after or None,
+                    policy={"name": "finetune", "init": str(options.init), "referee": options.referee.name,
+                            "latent": options.latent})
+
+
+def _new_episode(options: FinetuneOptions, counters: Counters, make_world: Callable[[int], Any], progress: Progress,
+                 env: Any = None) -> tuple[Any, dict[str, Any], dict[str, Any], Episode]:
+    """The next episode, in the next fresh training world (in `env`, or one make_world(episode index) makes)."""
+    seed = options.settings.world_seed + counters.episodes
     counters.episodes += 1
     if env is None:
-        if env_factory is not None:
-            env = env_factory(counters.episodes - 1)
-        else:
-            from agent.registration import make_env
-
-            env = make_env(task=options.task, max_steps=settings.episode_steps,
-                           record_dir=Path(options.checkpoint_dir) / "sessions", speed=settings.speed,
-                           stuck_after=settings.stuck_after or None,
-                           policy={"name": "finetune", "init": str(options.init), "referee": options.referee.name,
-                                   "latent": options.latent})
+        env = make_world(counters.episodes - 1)
     progress(f"episode {counters.episodes}: world seed {seed}")
     obs, info = env.reset(seed=seed)
     return env, obs, info, Episode(seed)
 
 
 def _collect(actor: SkillActor | LatentActor, larm: LarmModel, env: Any, obs: dict[str, Any], info: dict[str, Any],
-             episode: Episode, referee: BackgroundReferee, options: FinetuneOptions, counters: Counters,
-             g: torch.Generator, env_factory: Any, progress: Progress) -> tuple[dict[str, Any], Any, Any, Any, Episode]:
+             episode: Episode, judging: Judging, options: FinetuneOptions, counters: Counters,
+             g: torch.Generator, make_world: Callable[[int], Any], progress: Progress
+             ) -> tuple[dict[str, Any], Any, Any, Any, Episode]:
     """One rollout of --set rollout decisions (fewer at the end of the run); episodes run across rollouts."""
     n = min(options.settings.rollout, options.steps - counters.env_steps)
     cols: dict[str, list[Any]] = {k: [] for k in ("hidden", "codes", "logprobs", "values", "ref_logits", "env_rewards",
@@ -410,8 +460,9 @@ def _collect(actor: SkillActor | LatentActor, larm: LarmModel, env: Any, obs: di
         episode.steps += 1
         episode.env_return += float(reward)
         episode.tiers |= {name for name, tier in TIERS.items() if tier.reached(info["state"])}
-        future: Future[Judgement] = referee.submit(_question(options.task, before, token, args, info, episode))
         result = info.get("result") or {}
+        future = judging.played(_question(options.task, before, token, args, info, episode), counters.env_steps,
+                                float(reward), bool(result.get("ok")), {"seed": episode.seed})
         progress(f"  step {counters.env_steps}/{options.steps}: {token} -> "
                  f"{'ok' if result.get('ok') else (result.get('error') or {}).get('kind', 'failed')}, env {reward:+.2f}")
         next_inp = input_from_observation(obs, info, options.task)
@@ -426,7 +477,7 @@ def _collect(actor: SkillActor | LatentActor, larm: LarmModel, env: Any, obs: di
         if terminated or truncated:
             _finish(counters, episode, info, progress)
             if counters.env_steps < options.steps:
-                env, obs, info, episode = _new_episode(options, counters, env_factory, progress, env)
+                env, obs, info, episode = _new_episode(options, counters, make_world, progress, env)
                 next_inp = input_from_observation(obs, info, options.task)
                 with torch.no_grad():
                     h_next = larm.encode([next_inp])
@@ -489,7 +540,7 @@ class _Sampling:
 
 
 def _rounds_on_workers(actor: SkillActor | LatentActor, larm: LarmModel, cola: Any, options: FinetuneOptions,
-                       counters: Counters, referee: BackgroundReferee, out: Path, progress: Progress
+                       counters: Counters, judging: Judging, out: Path, progress: Progress
                        ) -> Iterator[dict[str, Any]]:
     """Rounds of --workers whole episodes at once, each played with the policy as it is after the last update
     (saved to OUT/policies/ for the workers to load); each round is one rollout. The hidden states come back in
@@ -511,13 +562,16 @@ def _rounds_on_workers(actor: SkillActor | LatentActor, larm: LarmModel, cola: A
             seeds = [settings.world_seed + counters.episodes + i for i in range(workers)]
             counters.episodes += workers
             steps: list[dict[str, Any]] = []
-            for report in pool.run(seeds, SamplingPolicies(str(policy), options.task, options.latent)):
+            for report in pool.run(seeds, SamplingPolicies(str(policy), options.task, options.latent),
+                                   watch=judging.watcher.world_watch):
                 if not report.session:
                     progress(f"seed {report.seed}: {report.end}: nothing recorded to learn from")
                     continue
                 played = _played(load_session(Path(report.session)), options.task)
                 for i, (event, question) in enumerate(played):
-                    steps.append({"event": event, "future": referee.submit(question), "last": i == len(played) - 1,
+                    future = judging.played(question, counters.env_steps + i + 1, float(event.get("reward") or 0.0),
+                                            bool((event.get("result") or {}).get("ok")), {"seed": report.seed})
+                    steps.append({"event": event, "future": future, "last": i == len(played) - 1,
                                   "terminated": bool(event.get("terminated"))})
                 counters.env_steps += len(played)
                 counters.finished.append({"seed": report.seed, "at": counters.env_steps, "steps": report.steps,
@@ -581,31 +635,44 @@ def _finish(counters: Counters, episode: Episode, info: dict[str, Any], progress
              f"{row['end']}; tiers {', '.join(row['tiers']) or 'none'}; environment return {episode.env_return:+.2f}")
 
 
-def _log(writer: Any, counters: Counters, stats: dict[str, float], rollout: Rollout, judgements: list[Judgement],
-         wall: float, steps: int, progress: Progress) -> None:
-    """TensorBoard scalars at the run's decision count, and one progress line per update."""
-    x = counters.env_steps
+def _scalars(counters: Counters, stats: dict[str, float], rollout: Rollout, judgements: list[Judgement],
+             wall: float, steps: int) -> dict[str, float]:
+    """One update's numbers under their TensorBoard tags: PPO's losses, KL and entropy, explained variance, the
+    referee's class shares, the rollout's reward, decisions per second, and over the last ten finished
+    episodes the environment's return and the tiers reached."""
     _, returns = compute_gae(rollout.rewards, rollout.values, rollout.next_values, rollout.terminated,
                              rollout.ended, 0.99, 0.95)
     variance = float(returns.var()) if returns.numel() > 1 else 0.0
-    explained = float(1 - (returns - rollout.values).var() / variance) if variance > 0 else math.nan
-    for k, v in stats.items():
-        writer.add_scalar(f"losses/{k}", v, x)
-    writer.add_scalar("losses/explained_variance", explained, x)
+    out = {f"losses/{k}": float(v) for k, v in stats.items()}
+    out["losses/explained_variance"] = float(1 - (returns - rollout.values).var() / variance) if variance > 0 else math.nan
     mix = Counter(j.verdict.value if j.verdict else "none" for j in judgements)
     for c in [v.value for v in Verdict] + ["none"]:
-        writer.add_scalar(f"referee/share_{c}", mix[c] / max(1, len(judgements)), x)
-    writer.add_scalar("charts/rollout_reward", float(rollout.rewards.sum()), x)
-    writer.add_scalar("perf/decisions_per_s", steps / max(wall, 1e-9), x)
+        out[f"referee/share_{c}"] = mix[c] / max(1, len(judgements))
+    out["charts/rollout_reward"] = float(rollout.rewards.sum())
+    out["perf/decisions_per_s"] = steps / max(wall, 1e-9)
     recent = counters.finished[-10:]
     if recent:
-        writer.add_scalar("charts/episode_return", float(np.mean([r["env_return"] for r in recent])), x)
+        out["charts/episode_return"] = float(np.mean([r["env_return"] for r in recent]))
         for tier in TIERS:
-            writer.add_scalar(f"tiers/{tier}", float(np.mean([tier in r["tiers"] for r in recent])), x)
+            out[f"tiers/{tier}"] = float(np.mean([tier in r["tiers"] for r in recent]))
+    return out
+
+
+def _log(writer: Any, counters: Counters, stats: dict[str, float], rollout: Rollout, judgements: list[Judgement],
+         wall: float, steps: int, progress: Progress) -> dict[str, Any]:
+    """TensorBoard scalars at the run's decision count and one progress line per update; returns the same
+    numbers as the watcher's curve point (the page and TensorBoard show one set of figures)."""
+    x = counters.env_steps
+    scalars = _scalars(counters, stats, rollout, judgements, wall, steps)
+    for tag, value in scalars.items():
+        writer.add_scalar(tag, value, x)
     writer.flush()
+    mix = Counter(j.verdict.value if j.verdict else "none" for j in judgements)
     progress(f"update {counters.updates} at {x} decisions: policy {stats.get('policy_loss', 0):+.4f} value "
              f"{stats['value_loss']:.4f} KL(init) {stats.get('kl_ref', 0):.4f} entropy {stats.get('entropy', 0):.3f} "
-             f"explained variance {explained:.2f}; referee {dict(mix)}; {steps / max(wall, 1e-9) * 3600:.0f} decisions/h")
+             f"explained variance {scalars['losses/explained_variance']:.2f}; referee {dict(mix)}; "
+             f"{scalars['perf/decisions_per_s'] * 3600:.0f} decisions/h")
+    return {"update": counters.updates, "decisions": x, "scalars": scalars}
 
 
 def _save(latest: Path, larm: LarmModel, cola: Any, optimizer: torch.optim.Optimizer, g: torch.Generator,

@@ -8,7 +8,7 @@ const EQUIPMENT = ["hand", "offhand", "head", "chest", "legs", "feet"];
 const FPS_WINDOW_MS = 2000;
 
 // What a test (or a curious person in the console) can read: frames received, the frame rate shown.
-const stats = { framesReceived: 0, fps: 0, liveVersion: -1, replayStep: null };
+const stats = { framesReceived: 0, fps: 0, liveVersion: -1, replayStep: null, curvePoints: 0, judged: 0, worlds: 0 };
 window.dashboardStats = stats;
 
 function withToken(url) {
@@ -125,14 +125,38 @@ function showEpisode(episode) {
   $("episode-line").textContent = parts.filter(Boolean).join(" · ");
 }
 
+// Block colours for the map's squares, in the order they are tried: [pattern, colour, legend label].
+const BLOCK_COLOURS = [
+  [/water|kelp|seagrass/, "#3a6fd8", "water"], [/lava|magma/, "#ff7a1a", "lava"], [/diamond/, "#4ee6e0", "diamond ore"],
+  [/iron_ore/, "#d8af93", "iron ore"], [/coal_ore/, "#1c1c1c", "coal ore"], [/gold_ore/, "#f0d040", "gold ore"],
+  [/redstone_ore/, "#d02020", "redstone ore"], [/lapis_ore/, "#2040c0", "lapis ore"], [/copper_ore/, "#c8703a", "copper ore"],
+  [/emerald_ore/, "#20c050", "emerald ore"], [/obsidian/, "#3a2458", "obsidian"], [/_log$|_wood$|_stem$/, "#8a6232", "logs"],
+  [/leaves/, "#2f7a2a", "leaves"], [/sugar_cane|bamboo/, "#7ad46a", "cane"],
+  [/grass|fern|flower|moss|tulip|poppy|dandelion|bush|orchid|daisy|bluet|allium|cornflower|lily/, "#5da540", "grass, plants"],
+  [/dirt|mud|podzol|farmland|mycelium/, "#7a5535", "dirt"], [/sand/, "#dccf8e", "sand"], [/gravel/, "#8c8680", "gravel"],
+  [/deepslate|tuff|bedrock/, "#4a4a52", "deepslate"], [/stone|andesite|diorite|granite|calcite/, "#8f8f8f", "stone"],
+  [/snow|ice/, "#e8f0ff", "snow, ice"], [/clay/, "#a0a6b8", "clay"],
+  [/crafting_table|furnace|chest|torch|enchanting|bed$/, "#c080ff", "placed by the bot"],
+];
+
+function blockColour(name) {
+  for (const [pattern, colour, label] of BLOCK_COLOURS) if (pattern.test(name)) return [colour, label];
+  return ["#9a9aa0", "other"];
+}
+
+// [x, y, z, name] of the nearest blocks in a state's scan (what the hub keeps, for replay and the tiles).
+function nearestBlocks(state) {
+  return Object.entries((state && state.nearest) || {}).map(([name, p]) => [Math.floor(p.x), Math.floor(p.y), Math.floor(p.z), name]);
+}
+
 // The top-down map: x right, z down (north up), the area within the scan radius of the path shaded, the
+// blocks the scans found as squares coloured by kind (the lower ones first: the view is from above), the
 // path coloured by height (surface green, deep purple), the bot a red dot with its facing.
-function drawMap(path, state, fullPath) {
-  const canvas = $("map");
+function drawMap(canvas, path, state, fullPath, seen) {
   const ctx = canvas.getContext("2d");
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const bounds = fullPath && fullPath.length ? fullPath : path;
-  if (!bounds.length) return;
+  if (!bounds.length) return [];
   const radius = state.scan_radius || 16;
   let [minX, maxX, minZ, maxZ] = [Infinity, -Infinity, Infinity, -Infinity];
   for (const [x, , z] of bounds) { minX = Math.min(minX, x); maxX = Math.max(maxX, x); minZ = Math.min(minZ, z); maxZ = Math.max(maxZ, z); }
@@ -147,17 +171,20 @@ function drawMap(path, state, fullPath) {
     ctx.beginPath(); ctx.arc(px(x), pz(z), radius * scale, 0, 2 * Math.PI); ctx.fill();
     last = [x, z];
   }
+  const kinds = new Map();
+  const size = Math.max(2, scale);
+  for (const [x, , z, name] of (seen || []).slice().sort((a, b) => a[1] - b[1])) {
+    const [colour, label] = blockColour(name);
+    kinds.set(label, colour);
+    ctx.fillStyle = colour;
+    ctx.fillRect(px(x), pz(z), size, size);
+  }
   ctx.lineWidth = 2;
   for (let i = 1; i < path.length; i++) {
     const y = path[i][1];
     const depth = Math.max(0, Math.min(1, (72 - y) / 136));   // y 72 (surface) .. -64 (bottom)
     ctx.strokeStyle = `hsl(${120 + depth * 160}, 60%, ${55 - depth * 20}%)`;
     ctx.beginPath(); ctx.moveTo(px(path[i - 1][0]), pz(path[i - 1][2])); ctx.lineTo(px(path[i][0]), pz(path[i][2])); ctx.stroke();
-  }
-  ctx.fillStyle = "#d6b64a";
-  for (const [name, p] of Object.entries(state.nearest || {})) {
-    if (!/ore|log|water|lava|sugar_cane/.test(name)) continue;
-    ctx.fillRect(px(p.x) - 2, pz(p.z) - 2, 4, 4);
   }
   const here = state.position || { x: path[path.length - 1][0], z: path[path.length - 1][2] };
   ctx.fillStyle = "#ff4040";
@@ -167,6 +194,11 @@ function drawMap(path, state, fullPath) {
     ctx.strokeStyle = "#ff4040"; ctx.beginPath(); ctx.moveTo(px(here.x), pz(here.z));
     ctx.lineTo(px(here.x) - Math.sin(yaw) * 12, pz(here.z) - Math.cos(yaw) * 12); ctx.stroke();
   }
+  return [...kinds.entries()];
+}
+
+function legend(entries) {
+  return entries.map(([label, colour]) => el("span", {}, [el("i", { style: `background:${colour}` }), label]));
 }
 
 function show(model) {
@@ -176,7 +208,131 @@ function show(model) {
   showInventory(state);
   showProgress(model.episode || {}, model.milestones || {}, model.tiers || {});
   showSkills(model.current, model.recent || [], model.currentLabel || "running");
-  drawMap(model.path || [], state, model.fullPath);
+  const kinds = drawMap($("map"), model.path || [], state, model.fullPath, model.seen || []);
+  $("map-legend").replaceChildren(...legend(kinds));
+}
+
+// ------------------------------------------------------------------------------------------ finetuning
+
+const CLASSES = [["a", "right, progress"], ["b", "right, no progress"], ["c", "wrong, harmless"], ["d", "wrong, harmful"],
+  ["none", "no judgement"]];
+// The curves, by their TensorBoard tags (brain/training/finetune.py logs the same numbers there).
+const CURVES = [
+  ["environment return (last 10 episodes)", ["charts/episode_return"]], ["rollout reward (what PPO learns from)", ["charts/rollout_reward"]],
+  ["policy loss", ["losses/policy_loss"]], ["value loss", ["losses/value_loss"]], ["KL to the starting policy", ["losses/kl_ref"]],
+  ["entropy", ["losses/entropy"]], ["explained variance", ["losses/explained_variance"]], ["decisions per second", ["perf/decisions_per_s"]],
+  ["referee class shares (a b c d)", ["referee/share_a", "referee/share_b", "referee/share_c", "referee/share_d"]],
+];
+const SERIES_COLOURS = ["#6aa7ff", "#a9d66b", "#e0b050", "#e06060"];
+const CLASS_SERIES = { "referee/share_a": "#5cc872", "referee/share_b": "#a9d66b", "referee/share_c": "#e0b050", "referee/share_d": "#e06060" };
+
+function num(v, digits = 2) {
+  return typeof v === "number" ? `${v > 0 ? "+" : ""}${v.toFixed(digits)}` : "";
+}
+
+function drawCurve(canvas, curves, tags) {
+  const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const series = tags.map((tag) => curves.filter((c) => typeof (c.scalars || {})[tag] === "number").map((c) => [c.decisions, c.scalars[tag]]));
+  const all = series.flat();
+  if (!all.length) {
+    ctx.fillStyle = "#8b93a3"; ctx.font = "11px sans-serif";
+    ctx.fillText(tags[0] === "charts/episode_return" ? "no episode finished yet" : "no point yet", 10, canvas.height / 2);
+    return 0;
+  }
+  let [x0, x1] = [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
+  const lastX = x1;
+  let [y0, y1] = [Math.min(...all.map((p) => p[1])), Math.max(...all.map((p) => p[1]))];
+  if (x1 === x0) { x0 -= 1; x1 += 1; }
+  if (y1 === y0) { y0 -= Math.abs(y0) * 0.1 + 0.01; y1 += Math.abs(y1) * 0.1 + 0.01; }
+  const pad = 16;
+  const px = (x) => pad + (x - x0) / (x1 - x0) * (canvas.width - 2 * pad);
+  const py = (y) => canvas.height - pad - (y - y0) / (y1 - y0) * (canvas.height - 2 * pad);
+  ctx.fillStyle = "#8b93a3"; ctx.font = "10px sans-serif";
+  ctx.fillText(y1.toPrecision(3), 2, 10); ctx.fillText(y0.toPrecision(3), 2, canvas.height - 3);
+  ctx.textAlign = "right";
+  ctx.fillText(`${lastX} decisions`, canvas.width - 4, canvas.height - 3);
+  ctx.textAlign = "left";
+  series.forEach((points, i) => {
+    ctx.strokeStyle = ctx.fillStyle = CLASS_SERIES[tags[i]] || SERIES_COLOURS[i % SERIES_COLOURS.length];
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    points.forEach(([x, y], j) => (j ? ctx.lineTo(px(x), py(y)) : ctx.moveTo(px(x), py(y))));
+    ctx.stroke();
+    for (const [x, y] of points) { ctx.beginPath(); ctx.arc(px(x), py(y), 2.5, 0, 2 * Math.PI); ctx.fill(); }
+  });
+  return Math.max(...series.map((p) => p.length));
+}
+
+function showCurves(curves) {
+  const boxes = CURVES.map(([title, tags]) => {
+    const canvas = el("canvas", { width: 260, height: 110 });
+    const points = drawCurve(canvas, curves, tags);
+    canvas.dataset.points = String(points);
+    const latest = curves.length ? (curves[curves.length - 1].scalars || {})[tags[0]] : undefined;
+    const value = tags.length === 1 && typeof latest === "number" ? latest.toPrecision(3) : "";
+    const box = el("div", { className: "curve" }, [el("div", { className: "title" }, [el("span", { textContent: title }),
+      el("span", { className: "muted", textContent: value })]), canvas]);
+    box.dataset.tag = tags[0];
+    return box;
+  });
+  $("curves").replaceChildren(...boxes);
+}
+
+function showTraining(t) {
+  $("training-view").hidden = !t || !t.run;
+  if (!t || !t.run) return;
+  const run = t.run;
+  const [ra, rb, rc, rd] = run.rewards || [];
+  $("training-run").textContent = `${run.task} · referee ${run.referee}${run.latent ? " · latent policy" : ""} · ${run.workers} worker(s) · from ${run.init}`;
+  $("training-line").textContent = `${t.env_steps} / ${run.steps} decisions · ${t.updates} PPO update${t.updates === 1 ? "" : "s"} ` +
+    (run.workers > 1 ? `(one per round of ${run.workers} episodes)` : `(every ${run.rollout} decisions)`) +
+    ` · ${t.judged} judged · reward = (env + ${run.referee_weight} × referee) × ` +
+    `${run.reward_scale}, referee a ${ra} b ${rb} c ${rc} d ${rd}`;
+  const mix = t.mix || {};
+  const total = Object.values(mix).reduce((a, b) => a + b, 0);
+  $("class-mix").replaceChildren(...CLASSES.filter(([c]) => mix[c]).map(([c, label]) => el("div", {
+    className: `cls-${c}`, style: `width:${100 * mix[c] / total}%`, title: `${c}: ${label} (${mix[c]})`,
+    textContent: `${c} ${mix[c]} (${Math.round(100 * mix[c] / total)}%)` })));
+  $("class-legend").replaceChildren(...CLASSES.map(([c, label]) => el("span", {}, [el("i", { className: `cls-${c}` }), `${c}: ${label}`])));
+  $("training-decisions").tBodies[0].replaceChildren(...(t.decisions || []).slice().reverse().map((row) => {
+    const cls = row.class ? el("span", { className: `cls-${row.class}`, textContent: row.class, title: row.reason || "" }) : "…";
+    const tr = el("tr", {}, [String(row.step), String(row.seed ?? ""), row.token, row.ok ? "ok" : "failed", num(row.env_reward),
+      cls, num(row.referee_reward), num(row.reward, 3)].map((x, i) => el("td", { className: i === 5 ? "class" : "" }, [x])));
+    tr.dataset.class = row.class || "";
+    return tr;
+  }));
+  showCurves(t.curves || []);
+  stats.curvePoints = (t.curves || []).length;
+  stats.judged = t.judged || 0;
+}
+
+// ------------------------------------------------------------------------------------------ many worlds
+
+function worldTile(tile) {
+  const state = tile.state || {};
+  const skill = tile.current ? `running: ${skillText(tile.current)}`
+    : tile.last ? `${skillText(tile.last)} → ${outcome(tile.last)}` : "starting";
+  const tiers = el("div", { className: "tiers" }, (tile.tier_names || []).map((name) =>
+    el("div", { className: tile.tiers.includes(name) ? "tier reached" : "tier", textContent: name.replace("_", " ") })));
+  const items = Object.entries(state.inventory || {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]).slice(0, 10);
+  const canvas = el("canvas", { width: 300, height: 120 });
+  drawMap(canvas, tile.path || [], state, null, nearestBlocks(state));
+  const vitals = `health ${state.health ?? "?"} · food ${state.food ?? "?"} · return ${num(tile.return)}` +
+    (tile.ended ? ` · ended: ${tile.ended}` : "");
+  const node = el("div", { className: "tile" }, [
+    el("h3", {}, [el("span", { textContent: `world ${tile.index} · seed ${tile.seed}` }), el("span", { className: "muted", textContent: `step ${tile.steps}` })]),
+    el("div", { className: "skill", textContent: skill, title: skill }), tiers,
+    el("div", { className: "muted", textContent: vitals }),
+    el("div", { className: "slots" }, items.map(([name, n]) => itemSlot(name, n))), canvas]);
+  node.dataset.world = String(tile.index);
+  return node;
+}
+
+function showWorlds(worlds) {
+  $("worlds-view").hidden = !worlds.length;
+  $("worlds").replaceChildren(...worlds.map(worldTile));
+  stats.worlds = worlds.length;
 }
 
 function showFrame(url) {
@@ -190,7 +346,7 @@ function showFrame(url) {
 
 // ------------------------------------------------------------------------------------------ live
 
-const live = { socket: null, path: [], epoch: null, snapshot: null, arrivals: [], retry: null };
+const live = { socket: null, path: [], seen: [], epoch: null, snapshot: null, arrivals: [], retry: null };
 
 function countFrame() {
   const now = performance.now();
@@ -212,12 +368,19 @@ setInterval(() => {   // frames per second over the last two seconds, as the pag
 
 function onLive(snapshot) {
   if (snapshot.path_epoch !== live.epoch || snapshot.path_from === 0) live.path = [];
+  if (snapshot.path_epoch !== live.epoch || snapshot.seen_from === 0) live.seen = [];
   live.epoch = snapshot.path_epoch;
   live.path = live.path.concat(snapshot.path);
+  live.seen = live.seen.concat(snapshot.seen || []);
   live.snapshot = snapshot;
   stats.liveVersion = snapshot.version;
   for (const line of snapshot.notes || []) if (line) notice(line);
-  show({ ...snapshot, path: live.path });
+  const worlds = snapshot.worlds || [];
+  // Episodes on Ray workers: no world in this process, so the tiles stand in for the episode's panels.
+  $("episode-view").hidden = !(snapshot.episode || {}).task && worlds.length > 0;
+  showWorlds(worlds);
+  if (snapshot.training !== null) showTraining(snapshot.training);   // null: unchanged since the last one
+  show({ ...snapshot, path: live.path, seen: live.seen });
 }
 
 function openLive() {
@@ -249,6 +412,13 @@ function closeLive() {
 
 const replay = { name: null, data: null, index: 0, timer: null, fullPath: [] };
 
+// The blocks the recorded scans found up to step i (each position once), as the live map gathers them.
+function seenUpTo(steps, i) {
+  const seen = new Map();
+  for (const row of steps.slice(0, i + 1)) for (const b of nearestBlocks(row.state)) seen.set(`${b[0]},${b[1]},${b[2]}`, b);
+  return [...seen.values()];
+}
+
 function replayModel(data, i) {
   const steps = data.steps;
   const row = steps[i];
@@ -262,7 +432,7 @@ function replayModel(data, i) {
       steps: row.step, return: row.return, ended: i === steps.length - 1 ? (meta.end_reason || (data.complete ? "" : "cut off")) : null,
       tiers: data.tier_names, task_milestones: data.task_milestones },
     state: row.state, current: row.skill || null, currentLabel: `step ${row.step}`, recent,
-    milestones: filter(data.milestones), tiers: filter(data.tiers), path, fullPath: replay.fullPath,
+    milestones: filter(data.milestones), tiers: filter(data.tiers), path, fullPath: replay.fullPath, seen: seenUpTo(steps, i),
   };
 }
 
@@ -391,6 +561,7 @@ function applyRoute() {
   $("sessions-view").hidden = r.mode !== "sessions";
   $("timeline").hidden = r.mode !== "replay";
   $("fps-box").hidden = r.mode !== "live";
+  if (r.mode !== "live") { $("training-view").hidden = true; $("worlds-view").hidden = true; }
   notice("");
   if (r.mode === "live") { stopPlaying(); openLive(); } else closeLive();
   if (r.mode === "replay") openReplay(r.name);
