@@ -100,6 +100,33 @@ def test_finetune_moves_the_policy_toward_the_skills_the_referee_approves(
     assert result.returncode == 2 and "not a finetune run" in result.stderr
 
 
+def test_the_policy_ppo_trains_is_the_one_it_samples_at_the_temperature(monkeypatch: pytest.MonkeyPatch,
+                                                                          init: Path) -> None:
+    from brain.model.larm import LarmModel
+    from brain.training.finetune import SkillActor, skill_choice
+
+    larm = LarmModel.from_checkpoint(init)[0].eval()
+    with torch.no_grad():   # a confident policy, as a clone trained to near zero loss is
+        for p in larm.heads.actor.parameters():
+            p.mul_(6)
+    inp, _ = _start_state(monkeypatch)
+    mask = torch.as_tensor(np.asarray(inp.mask, dtype=bool))[None]
+    reference = {k: v.clone() for k, v in larm.heads.state_dict().items()}
+    entropies = []
+    for temperature in (1.0, 4.0):
+        actor = SkillActor(larm, reference, temperature)
+        with torch.no_grad():
+            h = larm.encode([inp]).float()
+            logp = torch.log_softmax(actor.latent_policy(h, mask)[0], -1)
+            ref = torch.log_softmax(actor.reference_logits(h, mask)[0], -1)
+            for seed in range(5):
+                _, skill, logprob = skill_choice(larm, h, mask, torch.Generator().manual_seed(seed), temperature)
+                assert logprob == pytest.approx(float(logp[skill]), abs=1e-5)   # sampled and trained agree
+        assert torch.allclose(logp, ref, atol=1e-6)   # the KL's anchor is read at the same temperature
+        entropies.append(float(-(logp.exp() * logp).sum()))
+    assert entropies[1] > entropies[0] + 0.1, entropies
+
+
 def test_finetune_resumes_exactly_where_it_was_saved(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                      init: Path) -> None:
     from brain.model.checkpoint import load_checkpoint

@@ -80,10 +80,15 @@ class FinetuneSettings:
     """write D/latest every this many updates (and at the end)"""
     rewards: tuple[float, ...] = (0.5, 0.1, -0.1, -1.0)
     """r_a, r_b, r_c, r_d: the referee's reward per class"""
+    temperature: float = 1.0
+    """the policy PPO samples and trains is softmax(logits / temperature): above 1, a clone trained to near
+    certainty still tries other skills (at p ~ 1 the policy gradient vanishes); play and eval stay greedy"""
 
     def __post_init__(self) -> None:
         self.speed = check_speed(self.speed)
         RefereeRewards(*self.rewards)  # refuses an order other than r_a > r_b > 0 > r_c > r_d
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be above 0, got {self.temperature}")
         if min(self.episode_steps, self.rollout, self.save_every) < 1 or self.value_warmup < 0:
             raise ValueError("episode_steps, rollout and save_every must be at least 1, value_warmup 0 or more")
 
@@ -122,56 +127,56 @@ def _heads(larm: LarmModel, heads: nn.Module) -> Iterator[None]:
 class SkillActor(nn.Module):
     """PPO's view of LARM's skill head: logits over the allowed skills, the critic, a frozen reference."""
 
-    def __init__(self, larm: LarmModel, reference: dict[str, torch.Tensor]) -> None:
+    def __init__(self, larm: LarmModel, reference: dict[str, torch.Tensor], temperature: float = 1.0) -> None:
         super().__init__()
-        self.larm = larm
+        self.larm, self.temperature = larm, temperature
         self.reference = copy.deepcopy(larm.heads)
         self.reference.load_state_dict(reference)  # the policy the run started from, the KL's anchor
         self.reference.eval().requires_grad_(False)
 
     def latent_policy(self, h: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        return self.larm.skill_logits(h, masks).clamp(min=MASKED)
+        return self.larm.skill_logits(h, masks).clamp(min=MASKED) / self.temperature
 
     def value(self, h: torch.Tensor) -> torch.Tensor:
         return self.larm.value(h)
 
     def reference_logits(self, h: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
         with _heads(self.larm, self.reference):
-            return self.larm.skill_logits(h, masks).clamp(min=MASKED)
+            return self.larm.skill_logits(h, masks).clamp(min=MASKED) / self.temperature
 
     def trained(self) -> list[nn.Parameter]:
         heads = self.larm.heads
         return [*heads.actor.parameters(), *heads.critic.parameters(), *heads.skill_proj.parameters()]
 
     def act(self, h: torch.Tensor, mask: torch.Tensor, g: torch.Generator) -> tuple[int, int, float]:
-        return skill_choice(self.larm, h, mask, g)
+        return skill_choice(self.larm, h, mask, g, self.temperature)
 
 
 class LatentActor(nn.Module):
     """PPO's view of CoLA: the latent policy over intents, its critic, the decoder frozen."""
 
-    def __init__(self, larm: LarmModel, cola: Any, reference: dict[str, torch.Tensor]) -> None:
+    def __init__(self, larm: LarmModel, cola: Any, reference: dict[str, torch.Tensor], temperature: float = 1.0) -> None:
         super().__init__()
-        self.larm, self.cola = larm, cola
+        self.larm, self.cola, self.temperature = larm, cola, temperature
         self.reference = copy.deepcopy(cola.policy)
         self.reference.load_state_dict({k.removeprefix("policy."): v for k, v in reference.items()
                                         if k.startswith("policy.")})
         self.reference.eval().requires_grad_(False)
 
     def latent_policy(self, h: torch.Tensor, masks: torch.Tensor | None = None) -> torch.Tensor:
-        return self.cola.latent_policy(h)
+        return self.cola.latent_policy(h) / self.temperature
 
     def value(self, h: torch.Tensor) -> torch.Tensor:
         return self.cola.value(h)
 
     def reference_logits(self, h: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        return self.reference(h)
+        return self.reference(h) / self.temperature
 
     def trained(self) -> list[nn.Parameter]:
         return list(self.cola.policy_parameters())
 
     def act(self, h: torch.Tensor, mask: torch.Tensor, g: torch.Generator) -> tuple[int, int, float]:
-        return latent_choice(self.larm, self.cola, h, mask, g)
+        return latent_choice(self.larm, self.cola, h, mask, g, self.temperature)
 
 
 def _draw(logits: torch.Tensor, g: torch.Generator) -> tuple[int, float]:
@@ -181,16 +186,17 @@ def _draw(logits: torch.Tensor, g: torch.Generator) -> tuple[int, float]:
     return index, float(logp[index])
 
 
-def skill_choice(larm: LarmModel, h: torch.Tensor, mask: torch.Tensor, g: torch.Generator) -> tuple[int, int, float]:
+def skill_choice(larm: LarmModel, h: torch.Tensor, mask: torch.Tensor, g: torch.Generator, temperature: float = 1.0
+                 ) -> tuple[int, int, float]:
     """(the action PPO learns, the skill played, its log-probability): a skill drawn from the skill head."""
-    skill, logprob = _draw(larm.skill_logits(h, mask)[0].clamp(min=MASKED), g)
+    skill, logprob = _draw(larm.skill_logits(h, mask)[0].clamp(min=MASKED) / temperature, g)
     return skill, skill, logprob
 
 
-def latent_choice(larm: LarmModel, cola: Any, h: torch.Tensor, mask: torch.Tensor, g: torch.Generator
-                  ) -> tuple[int, int, float]:
+def latent_choice(larm: LarmModel, cola: Any, h: torch.Tensor, mask: torch.Tensor, g: torch.Generator,
+                  temperature: float = 1.0) -> tuple[int, int, float]:
     """An intent drawn from CoLA's latent policy, the skill decoded greedily from it, the intent's log-probability."""
-    code, logprob = _draw(cola.latent_policy(h)[0], g)
+    code, logprob = _draw(cola.latent_policy(h)[0] / temperature, g)
     z = cola.code_onehot(torch.tensor([code], device=h.device))
     return code, int(cola.decode(larm, h, z, mask).argmax(-1)), logprob
 
@@ -281,7 +287,9 @@ def run(options: FinetuneOptions, progress: Progress, env_factory: Any = None,
     device = resolve_device(options.device)
     larm, cola, counters, saved = _start(options, latest, device, progress)
     reference = _reference(options, cola is not None)
-    actor: SkillActor | LatentActor = LatentActor(larm, cola, reference) if options.latent else SkillActor(larm, reference)
+    temperature = settings.temperature
+    actor: SkillActor | LatentActor = (LatentActor(larm, cola, reference, temperature) if options.latent
+                                       else SkillActor(larm, reference, temperature))
     params = actor.trained()
     for p in larm.parameters():
         p.requires_grad_(False)
@@ -503,19 +511,20 @@ class SamplingPolicies:
     checkpoint: str
     task: str
     latent: bool
+    temperature: float = 1.0
 
     def __call__(self, seed: int) -> Any:
         from brain.policy import LarmPolicy
 
         policy = LarmPolicy(self.checkpoint, self.task, seed, head="cola" if self.latent else "skill")
-        return _Sampling(policy, self.latent)
+        return _Sampling(policy, self.latent, self.temperature)
 
 
 class _Sampling:
     name = "finetune"
 
-    def __init__(self, policy: Any, latent: bool) -> None:
-        self.policy, self.latent = policy, latent
+    def __init__(self, policy: Any, latent: bool, temperature: float) -> None:
+        self.policy, self.latent, self.temperature = policy, latent, temperature
 
     def reset(self) -> None:
         self.policy.reset()
@@ -530,9 +539,9 @@ class _Sampling:
         with torch.inference_mode():
             h = larm.encode([inp]).float()
             if self.latent:
-                action, skill, logprob = latent_choice(larm, self.policy.cola, h, mask, g)
+                action, skill, logprob = latent_choice(larm, self.policy.cola, h, mask, g, self.temperature)
             else:
-                action, skill, logprob = skill_choice(larm, h, mask, g)
+                action, skill, logprob = skill_choice(larm, h, mask, g, self.temperature)
             args = _argument(larm, h, skill)
         sampled = {"action": action, "logprob": logprob, "hidden": [round(float(x), 6) for x in h[0].cpu()],
                    "allowed": np.flatnonzero(inp.mask).tolist()}
@@ -562,8 +571,8 @@ def _rounds_on_workers(actor: SkillActor | LatentActor, larm: LarmModel, cola: A
             seeds = [settings.world_seed + counters.episodes + i for i in range(workers)]
             counters.episodes += workers
             steps: list[dict[str, Any]] = []
-            for report in pool.run(seeds, SamplingPolicies(str(policy), options.task, options.latent),
-                                   watch=judging.watcher.world_watch):
+            sampling = SamplingPolicies(str(policy), options.task, options.latent, options.settings.temperature)
+            for report in pool.run(seeds, sampling, watch=judging.watcher.world_watch):
                 if not report.session:
                     progress(f"seed {report.seed}: {report.end}: nothing recorded to learn from")
                     continue
