@@ -96,6 +96,7 @@ def test_finetune_moves_the_policy_toward_the_skills_the_referee_approves(
     assert [(a["arm"], a["runs"], a["decisions"], a["episodes"]) for a in arms] == [
         ("referee oracle", 1, 64, 4), ("environment only", 1, 16, 2)]
     assert arms[0]["decisions_per_hour"] > 0 and (tmp_path / "arms.png").read_bytes()[:4] == b"\x89PNG"
+    assert arms[0]["return_last"] == pytest.approx(np.mean([e["env_return"] for e in report["episodes"]]), abs=0.01)
     result = run_cli("report", "--finetune", str(init.parent))
     assert result.returncode == 2 and "not a finetune run" in result.stderr
 

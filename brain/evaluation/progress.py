@@ -176,20 +176,23 @@ def arm_rows(runs: Sequence[Run], last: int = 10) -> list[dict[str, Any]]:
     for arm in dict.fromkeys(r.arm for r in runs):
         mine = [r for r in runs if r.arm == arm]
         rates = [sum(bool(e["success"]) for e in r.episodes[-last:]) / max(1, len(r.episodes[-last:])) for r in mine]
+        returns = [float(e["env_return"]) for r in mine for e in r.episodes[-last:]]
         steps, wall = sum(r.env_steps for r in mine), sum(r.wall_s for r in mine)
         out.append({"arm": arm, "runs": len(mine), "seeds": sorted(r.seed for r in mine),
                     "decisions": steps // len(mine), "episodes": sum(len(r.episodes) for r in mine),
                     "success_last": round(sum(rates) / len(rates), 3), "lowest": min(rates), "highest": max(rates),
+                    "return_last": round(sum(returns) / len(returns), 2) if returns else None,
                     "decisions_per_hour": round(steps / wall * 3600) if wall else None})
     return out
 
 
 def arm_table(report_rows: Sequence[dict[str, Any]], last: int = 10) -> str:
     lines = [f"| arm | runs | decisions per run | episodes | success, last {last} episodes (lowest-highest) "
-             "| decisions per hour |", "|---|---|---|---|---|---|"]
+             f"| environment return, last {last} episodes | decisions per hour |", "|---|---|---|---|---|---|---|"]
     for r in report_rows:
+        ret = "-" if r["return_last"] is None else f"{r['return_last']:.2f}"
         lines.append(f"| {r['arm']} | {r['runs']} | {r['decisions']} | {r['episodes']} | {r['success_last']:.2f} "
-                     f"({r['lowest']:.2f}-{r['highest']:.2f}) | {r['decisions_per_hour'] or '-'} |")
+                     f"({r['lowest']:.2f}-{r['highest']:.2f}) | {ret} | {r['decisions_per_hour'] or '-'} |")
     return "\n".join(lines)
 
 
