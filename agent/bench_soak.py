@@ -148,6 +148,7 @@ def play_for(env: gym.Env[Any, Any], minutes: float, first_seed: int, progress: 
     """The expert's episodes in fresh worlds until `minutes` have passed (the last one is cut there, between two
     decisions: its end is 'switched')."""
     deadline = time.monotonic() + 60 * minutes
+    progress(f"the expert plays fresh worlds from seed {first_seed} for {minutes:g} min (a line per episode)")
     ends: Counter[str] = Counter()
     decisions, seeds = 0, []
     while time.monotonic() < deadline:
