@@ -54,6 +54,17 @@ def choose(logits: torch.Tensor, temperature: float, generator: torch.Generator 
 HEADS = ("auto", "skill", "cola")
 
 
+def skill_arguments(model: LarmModel, hidden: torch.Tensor, index: int, temperature: float = 0.0,
+                    generator: torch.Generator | None = None) -> dict[str, Any]:
+    """The arguments of skill `index` from the argument head (most likely, or sampled at `temperature`); {} for a
+    skill that takes none, or a checkpoint made before the argument head."""
+    token = model.vocab[index].token
+    if model.heads.argument is None or not argument_mask(token).any():
+        return {}
+    logits = model.argument_logits(hidden, torch.tensor([index], device=hidden.device))[0].float().cpu()
+    return arguments_of(token, choose(logits, temperature, generator))
+
+
 class LarmPolicy:
     """The trained LARM (brain/model/larm.py): one backbone forward per decision, the best (or, with a
     temperature, a sampled) allowed skill, and its argument from the argument head (a checkpoint made before
@@ -96,12 +107,7 @@ class LarmPolicy:
             hidden = self.model.encode([inp])
             logits = self._skill_logits(hidden, inp.mask[None])[0].float().cpu()
             index = choose(logits, self.temperature, self.generator)
-            token = self.vocab[index].token
-            if self.model.heads.argument is None or not argument_mask(token).any():
-                return (token, {})
-            skill = torch.tensor([index], device=hidden.device)
-            arg_logits = self.model.argument_logits(hidden, skill)[0].float().cpu()
-        return (token, arguments_of(token, choose(arg_logits, self.temperature, self.generator)))
+            return (self.vocab[index].token, skill_arguments(self.model, hidden, index, self.temperature, self.generator))
 
     def _skill_logits(self, hidden: torch.Tensor, mask: np.ndarray) -> torch.Tensor:
         if self.head == "skill":

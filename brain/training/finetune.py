@@ -46,12 +46,11 @@ from agent.tasks import TIERS, get_task
 from brain.model.checkpoint import CheckpointError, read_meta
 from brain.model.device import resolve_device
 from brain.model.larm import LarmModel
-from brain.policy import input_from_observation
+from brain.policy import input_from_observation, skill_arguments
 from brain.referee import Judgement, Question, Referee, RefereeRewards, Verdict
 from brain.referee.background import BackgroundReferee
 from brain.training.options import Progress
 from brain.training.ppo import PpoSettings, Rollout, compute_gae, ppo_update
-from skills.vocabulary import argument_mask, arguments_of
 from world.embedded_server import check_speed
 
 MASKED = -1e9   # a masked skill's logit in PPO: finite, so entropy and KL stay defined
@@ -219,15 +218,6 @@ class Counters:
     wall_s: float = 0.0          # time spent playing and learning (decisions per hour = env_steps / wall_s)
     episodes: int = 0           # episodes started: the next one plays world_seed + episodes
     finished: list[dict[str, Any]] = field(default_factory=list)   # one row per finished episode
-
-
-def _argument(larm: LarmModel, h: torch.Tensor, skill: int) -> dict[str, Any]:
-    """The argument head's most likely value for the skill (PPO trains which skill, not its count)."""
-    token = larm.vocab[skill].token
-    if larm.heads.argument is None or not argument_mask(token).any():
-        return {}
-    logits = larm.argument_logits(h, torch.tensor([skill], device=h.device))[0]
-    return arguments_of(token, int(logits.argmax()))
 
 
 def _question(task: str, before: dict[str, Any], token: str, args: dict[str, Any], info: dict[str, Any],
@@ -461,7 +451,7 @@ def _collect(actor: SkillActor | LatentActor, larm: LarmModel, env: Any, obs: di
             logp = torch.tensor(logprob, device=h.device)
             value = actor.value(h)[0]
             ref = actor.reference_logits(h, mask)[0]
-            args = _argument(larm, h, skill)
+            args = skill_arguments(larm, h, skill)
         token, before = larm.vocab[skill].token, info["state"]
         obs, reward, terminated, truncated, info = env.step((token, args))
         counters.env_steps += 1
@@ -542,7 +532,7 @@ class _Sampling:
                 action, skill, logprob = latent_choice(larm, self.policy.cola, h, mask, g, self.temperature)
             else:
                 action, skill, logprob = skill_choice(larm, h, mask, g, self.temperature)
-            args = _argument(larm, h, skill)
+            args = skill_arguments(larm, h, skill)
         sampled = {"action": action, "logprob": logprob, "hidden": [round(float(x), 6) for x in h[0].cpu()],
                    "allowed": np.flatnonzero(inp.mask).tolist()}
         return larm.vocab[skill].token, args, {"sampled": sampled}
