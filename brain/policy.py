@@ -107,7 +107,8 @@ class LarmPolicy:
             hidden = self.model.encode([inp])
             logits = self._skill_logits(hidden, inp.mask[None])[0].float().cpu()
             index = choose(logits, self.temperature, self.generator)
-            return (self.vocab[index].token, skill_arguments(self.model, hidden, index, self.temperature, self.generator))
+            args = skill_arguments(self.model, hidden, index, self.temperature, self.generator)
+        return (self.vocab[index].token, args)
 
     def _skill_logits(self, hidden: torch.Tensor, mask: np.ndarray) -> torch.Tensor:
         if self.head == "skill":

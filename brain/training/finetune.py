@@ -154,7 +154,8 @@ class SkillActor(nn.Module):
 class LatentActor(nn.Module):
     """PPO's view of CoLA: the latent policy over intents, its critic, the decoder frozen."""
 
-    def __init__(self, larm: LarmModel, cola: Any, reference: dict[str, torch.Tensor], temperature: float = 1.0) -> None:
+    def __init__(self, larm: LarmModel, cola: Any, reference: dict[str, torch.Tensor],
+                 temperature: float = 1.0) -> None:
         super().__init__()
         self.larm, self.cola, self.temperature = larm, cola, temperature
         self.reference = copy.deepcopy(cola.policy)
