@@ -81,7 +81,7 @@ SCENARIOS: list[tuple[str, dict[str, Failure], dict[str, Any], tuple[str, bool]]
     ("enchant: too few levels", {"enchant": ("failed", "XP level 0 is below the cheapest offer (level 1)")},
      {"inv": {"diamond_sword": 1, "lapis_lazuli": 3, "enchanting_table": 1, "diamond_pickaxe": 1}, "xp": 40, "y": -54}, ("diamond_sword", True)),
     ("eat: does not finish", {"eat": ("failed", "eating beef did not finish")},
-     {"inv": {"beef": 2}, "food": 5}, ("iron_sword", False)),
+     {"inv": {"beef": 2}, "food": 5}, ("diamond_sword", True)),
     ("drop: nothing to drop", {"drop": ("missing_items", "only 64 cobblestone, keeping 64: nothing to drop")},
      {"inv": {"cobblestone": 300, "stone_pickaxe": 1}}, ("diamond_sword", True)),
     ("smelt: a bug in the skill", {"smelt": ("internal", "the skill smelt:iron_ingot stopped on an internal error")},
