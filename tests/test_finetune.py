@@ -99,6 +99,8 @@ def test_finetune_moves_the_policy_toward_the_skills_the_referee_approves(
     assert arms[0]["return_last"] == pytest.approx(np.mean([e["env_return"] for e in report["episodes"]]), abs=0.01)
     result = run_cli("report", "--finetune", str(init.parent))
     assert result.returncode == 2 and "not a finetune run" in result.stderr
+    result = run_cli("report", "--finetune", str(tmp_path / "arms.png"))   # a file, as a shell glob gives
+    assert result.returncode == 2 and "not a finetune run (not a folder)" in result.stderr
 
 
 def test_the_policy_ppo_trains_is_the_one_it_samples_at_the_temperature(monkeypatch: pytest.MonkeyPatch,

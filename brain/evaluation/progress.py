@@ -148,6 +148,8 @@ def arm_name(arm: dict[str, Any]) -> str:
 
 
 def load_run(folder: str) -> Run:
+    if not Path(folder).is_dir():
+        raise ReportError(f"{folder}: not a finetune run (not a folder)")
     try:
         state = read_meta(Path(folder) / "latest").configs.get("finetune")
     except CheckpointError as err:
