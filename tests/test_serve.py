@@ -28,8 +28,11 @@ LOOPBACK_HEX = "0100007F"   # 127.0.0.1 as /proc/net/tcp writes it
 
 def start_serve(*args: str) -> tuple[subprocess.Popen[str], list[str]]:
     """`run_agent.py serve ARGS` until it says where to join; its lines so far."""
+    # As a terminal starts a command: SIGINT at its default. An ignored SIGINT passes to children, and in a full
+    # run of the suite the worker running this had it ignored (serve never saw the Ctrl-C and the test timed out).
     proc = subprocess.Popen([sys.executable, str(ROOT / "run_agent.py"), "serve", *args], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines: list[str] = []
     deadline = time.monotonic() + 90
     assert proc.stdout is not None
