@@ -50,7 +50,11 @@ def start_serve(*args: str) -> tuple[subprocess.Popen[str], list[str]]:
 def ctrl_c(proc: subprocess.Popen[str]) -> str:
     """Interrupt as a terminal's Ctrl-C does; what it printed after."""
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()   # leave no serve (and its server) running after a failed test
+        raise
     assert proc.returncode == 0, err
     return out
 
