@@ -18,7 +18,6 @@ Its rules, in order (documented in the README's "Referee RL"):
 from __future__ import annotations
 
 import functools
-import math
 import threading
 from collections import Counter
 from typing import Any, Mapping
@@ -153,8 +152,8 @@ class OracleReferee(Referee):
             return f"reached {', '.join(reached)}"
         if gained:
             return f"gained {', '.join(gained)}"
-        if verb in MOVE_VERBS and q.moved() >= 2:
-            return f"moved {q.moved():.0f} blocks"
+        if verb in MOVE_VERBS and (distance := q.moved()) >= 2:
+            return f"moved {distance:.0f} blocks"
         if verb == "eat" and float(q.before.get("food", 20)) <= HUNGRY < float(q.after.get("food", 20)) + 1:
             return "ate when hungry"
         if verb == "drop" and after[target] < before[target]:

@@ -2,7 +2,6 @@
 result, what changed, and the four classes to answer with one letter (openai_chat.py and hf.py ask it)."""
 from __future__ import annotations
 
-from typing import Any, Mapping
 
 from agent.observation_text import render_state_text
 from agent.tasks import task_description
