@@ -2,7 +2,6 @@
 result, what changed, and the four classes to answer with one letter (openai_chat.py and hf.py ask it)."""
 from __future__ import annotations
 
-
 from agent.observation_text import render_state_text
 from agent.tasks import task_description
 from brain.referee.judgement import DESCRIPTIONS, Question, Verdict
